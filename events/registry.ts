@@ -1,0 +1,177 @@
+import type { z } from "zod";
+import { catalog } from "./catalog/index.ts";
+import type { EventDefinition } from "./define.ts";
+import type { EventEnvelope } from "./envelope.ts";
+import { ENVELOPE_FIELDS, envelopeFieldExpectations, envelopeFieldSchemas } from "./envelope.ts";
+import type { EventRef, SchemaIssue } from "./errors.ts";
+import {
+  CatalogDefinitionError,
+  InvalidEnvelopeFieldError,
+  MalformedEventError,
+  MissingEnvelopeFieldError,
+  SchemaViolationError,
+  UnknownEventTypeError,
+  UnsupportedEventVersionError,
+  UpcastError,
+} from "./errors.ts";
+import type { AnyEvent, EventTypeName } from "./types.ts";
+
+function buildIndex(): ReadonlyMap<string, EventDefinition> {
+  const index = new Map<string, EventDefinition>();
+  for (const definition of catalog as readonly EventDefinition[]) {
+    if (index.has(definition.type)) {
+      throw new CatalogDefinitionError(`${definition.type}: declared twice in the catalog`);
+    }
+    index.set(definition.type, definition);
+  }
+  return index;
+}
+
+const index = buildIndex();
+
+/** Every definition in the catalog. */
+export function allEventDefinitions(): readonly EventDefinition[] {
+  return [...index.values()];
+}
+
+/** The definition of a type, or `undefined` when the catalog does not know it. */
+export function findEventDefinition(eventType: string): EventDefinition | undefined {
+  return index.get(eventType);
+}
+
+/**
+ * The definition of a catalog type.
+ *
+ * @example
+ * ```ts
+ * eventDefinition("OrderPlaced").topic; // "order-events"
+ * ```
+ */
+export function eventDefinition(eventType: EventTypeName): EventDefinition {
+  const definition = index.get(eventType);
+  if (definition === undefined) throw new UnknownEventTypeError({ eventType });
+  return definition;
+}
+
+/** Renders a zod issue path as `data.items[0].quantity`. */
+export function formatPath(prefix: string, path: readonly PropertyKey[]): string {
+  let out = prefix;
+  for (const part of path) {
+    out += typeof part === "number" ? `[${part}]` : `${out === "" ? "" : "."}${String(part)}`;
+  }
+  return out === "" ? "(root)" : out;
+}
+
+/** Turns zod issues into {@link SchemaIssue}s with paths from the envelope root. */
+export function toSchemaIssues(error: z.ZodError, prefix = "data"): SchemaIssue[] {
+  return error.issues.map((issue) => ({
+    path: formatPath(prefix, issue.path),
+    message: issue.message,
+  }));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function refOf(candidate: Record<string, unknown>): EventRef {
+  const { eventId, eventType, eventVersion } = candidate;
+  return {
+    eventId: typeof eventId === "string" ? eventId.slice(0, 128) : undefined,
+    eventType: typeof eventType === "string" ? eventType.slice(0, 128) : undefined,
+    eventVersion: typeof eventVersion === "number" ? eventVersion : undefined,
+  };
+}
+
+/**
+ * Validates a candidate envelope (already parsed from JSON or rebuilt from headers), checks its
+ * data against the schema of its type and version, and upcasts it to the latest version.
+ * Throws only the typed errors of `errors.ts`.
+ *
+ * @example
+ * ```ts
+ * const event = decodeEvent(JSON.parse(body));
+ * if (event.eventType === "OrderPlaced") event.data.currency; // always present: v1 is upcast
+ * ```
+ */
+export function decodeEvent(candidate: unknown): AnyEvent {
+  if (!isRecord(candidate)) {
+    throw new MalformedEventError({}, "expected a JSON object as the event envelope");
+  }
+  const ref = refOf(candidate);
+  for (const field of ENVELOPE_FIELDS) {
+    if (candidate[field] === undefined || candidate[field] === null) {
+      throw new MissingEnvelopeFieldError(ref, field);
+    }
+  }
+  for (const [field, schema] of Object.entries(envelopeFieldSchemas)) {
+    if (!schema.safeParse(candidate[field]).success) {
+      throw new InvalidEnvelopeFieldError(
+        ref,
+        field,
+        envelopeFieldExpectations[field as keyof typeof envelopeFieldSchemas],
+      );
+    }
+  }
+  const eventType = candidate.eventType as string;
+  const definition = index.get(eventType);
+  if (definition === undefined) throw new UnknownEventTypeError({ ...ref, eventType });
+  if (candidate.aggregateType !== definition.aggregateType) {
+    throw new InvalidEnvelopeFieldError(
+      ref,
+      "aggregateType",
+      `'${definition.aggregateType}' for ${eventType}, got '${String(candidate.aggregateType)}'`,
+    );
+  }
+
+  const writtenVersion = candidate.eventVersion as number;
+  const written = definition.versions[writtenVersion - 1];
+  if (written === undefined) {
+    throw new UnsupportedEventVersionError(ref, definition.latestVersion);
+  }
+  const parsed = written.schema.safeParse(candidate.data);
+  if (!parsed.success) throw new SchemaViolationError(ref, toSchemaIssues(parsed.error));
+
+  let data: unknown = parsed.data;
+  for (const next of definition.versions.slice(writtenVersion)) {
+    const upcast = next.upcastFromPrevious;
+    if (upcast === undefined) {
+      throw new UpcastError(ref, `no upcaster to version ${next.version}`);
+    }
+    const result = next.schema.safeParse(upcast(data));
+    if (!result.success) {
+      throw new UpcastError(
+        ref,
+        `upcast to version ${next.version} produced invalid data: ${toSchemaIssues(result.error)
+          .map((i) => `${i.path}: ${i.message}`)
+          .join("; ")}`,
+      );
+    }
+    data = result.data;
+  }
+
+  const aggregateId = candidate.aggregateId as string;
+  const idInData = (data as Record<string, unknown>)[definition.aggregateIdField];
+  if (idInData !== aggregateId) {
+    throw new InvalidEnvelopeFieldError(
+      ref,
+      "aggregateId",
+      `to equal data.${definition.aggregateIdField} ('${String(idInData)}'), got '${aggregateId}'`,
+    );
+  }
+
+  const envelope: EventEnvelope = {
+    eventId: candidate.eventId as string,
+    eventType,
+    eventVersion: definition.latestVersion,
+    occurredAt: candidate.occurredAt as string,
+    source: candidate.source as string,
+    aggregateType: definition.aggregateType,
+    aggregateId,
+    correlationId: candidate.correlationId as string,
+    causationId: candidate.causationId as string,
+    ...(typeof candidate.traceparent === "string" ? { traceparent: candidate.traceparent } : {}),
+    data,
+  };
+  return envelope as AnyEvent;
+}
