@@ -65,7 +65,7 @@ export const InventoryReservationFailed = defineEvent(
   },
   z.object({
     orderId: Id,
-    code: z.enum(["INSUFFICIENT_STOCK", "UNKNOWN_PRODUCT"]),
+    code: z.enum(["INSUFFICIENT_STOCK", "UNKNOWN_PRODUCT", "INVALID_QUANTITY"]),
     reason: Reason,
     shortages: z.array(
       z.object({
@@ -119,7 +119,12 @@ export const InventoryCommandRejected = defineEvent(
   z.object({
     orderId: Id,
     command: z.enum(["ReleaseInventoryRequested", "CommitInventoryRequested"]),
-    code: z.enum(["NO_RESERVATION", "ALREADY_RELEASED", "ALREADY_COMMITTED"]),
+    code: z.enum([
+      "NO_RESERVATION",
+      "ALREADY_RELEASED",
+      "ALREADY_COMMITTED",
+      "RESERVATION_EXPIRED",
+    ]),
     reason: Reason,
   }),
 ).build();

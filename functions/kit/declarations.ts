@@ -1,0 +1,147 @@
+import type { TopicName } from "../../events/topics.ts";
+import type { CriticalCommandName } from "../../events/types.ts";
+
+/**
+ * What wakes a function and what it touches, declared next to its handler. CDK reads these to
+ * create event source mappings, rules, queues, schedules and least-privilege IAM; the local
+ * functions host reads the very same declarations. Nothing about routing is written twice.
+ */
+
+/** Critical commands on the fast lane: bus → one rule per command → SQS queue → this function. */
+export interface FastLaneTrigger {
+  readonly kind: "fast-lane";
+  readonly commands: readonly CriticalCommandName[];
+  /** Records per invocation (SQS event source mapping `BatchSize`). */
+  readonly batchSize: number;
+  /** `MaximumBatchingWindowInSeconds` of the SQS event source mapping. */
+  readonly maxBatchingWindowSeconds: number;
+  /** Receives before SQS moves a message to the queue's DLQ (`maxReceiveCount`). */
+  readonly maxReceiveCount: number;
+}
+
+/** Topics on the log: an MSK event source mapping (locally, a consumer group). */
+export interface LogTrigger {
+  readonly kind: "log";
+  readonly topics: readonly TopicName[];
+  /** Consumer group id; stable, so offsets survive redeploys. */
+  readonly consumerGroup: string;
+  readonly batchSize: number;
+  readonly batchingWindowSeconds: number;
+  readonly startingPosition: "TRIM_HORIZON" | "LATEST";
+  /** Retries of a failed batch before it goes to the on-failure destination. */
+  readonly maxRetries: number;
+  /** Split a failing batch in two and retry the halves (isolates a poison record). */
+  readonly splitBatchOnError: boolean;
+  /** Records older than this go to the on-failure destination instead of being retried. */
+  readonly maxRecordAgeSeconds: number;
+  /** Where records that still fail go. */
+  readonly onFailure: "dead-letters";
+}
+
+/** A scheduled function (EventBridge Scheduler / rule on a rate). */
+export interface ScheduleTrigger {
+  readonly kind: "schedule";
+  /** Rate on AWS; EventBridge rates are whole minutes. */
+  readonly everyMinutes: number;
+  /** Rate in the local functions host, where runs are cheap and tests want them soon. */
+  readonly localEverySeconds: number;
+}
+
+/** A CloudFormation custom resource provider (only on AWS). */
+export interface CustomResourceTrigger {
+  readonly kind: "custom-resource";
+}
+
+export type Trigger = FastLaneTrigger | LogTrigger | ScheduleTrigger | CustomResourceTrigger;
+
+/** The DynamoDB tables of Duplex. */
+export type TableName = "aggregates" | "sagas" | "idempotency" | "read-models" | "command-ledger";
+
+/** Something a function touches; CDK turns each into IAM statements and environment variables. */
+export type ResourceNeed =
+  | { readonly kind: "table"; readonly table: TableName; readonly access: "read" | "read-write" }
+  | { readonly kind: "bus"; readonly access: "put-events" }
+  | {
+      readonly kind: "log";
+      readonly access: "produce" | "consume" | "admin";
+      readonly topics: readonly TopicName[];
+    }
+  | { readonly kind: "fast-lane-queues"; readonly access: "send" }
+  | { readonly kind: "metrics" };
+
+/** A Lambda function of Duplex. */
+export interface FunctionDeclaration {
+  /** Kebab-case name, unique; also the folder under `functions/`. */
+  readonly name: string;
+  readonly description: string;
+  /** Handler module relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly trigger: Trigger;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly resources: readonly ResourceNeed[];
+}
+
+/**
+ * Declares a function; the entry defaults to `functions/<name>/handler.ts`.
+ *
+ * @example
+ * ```ts
+ * export const declaration = defineFunction({
+ *   name: "payment-commands",
+ *   description: "Handles payment commands.",
+ *   trigger: { kind: "fast-lane", commands: ["ProcessPaymentRequested"], batchSize: 10,
+ *              maxBatchingWindowSeconds: 0, maxReceiveCount: 5 },
+ *   timeoutSeconds: 30, memoryMb: 512,
+ *   resources: [{ kind: "table", table: "aggregates", access: "read-write" }],
+ * });
+ * ```
+ */
+export function defineFunction(
+  declaration: Omit<FunctionDeclaration, "entry"> & { readonly entry?: string },
+): FunctionDeclaration {
+  if (!/^[a-z][a-z0-9-]{2,40}$/.test(declaration.name)) {
+    throw new Error(`function name '${declaration.name}' must be kebab-case, 3-41 characters`);
+  }
+  return { ...declaration, entry: declaration.entry ?? `functions/${declaration.name}/handler.ts` };
+}
+
+/** The defaults every command handler on the fast lane uses. */
+export const fastLaneDefaults = {
+  batchSize: 10,
+  maxBatchingWindowSeconds: 0,
+  maxReceiveCount: 5,
+} as const;
+
+/** The defaults every log consumer uses. */
+export const logDefaults = {
+  batchSize: 100,
+  batchingWindowSeconds: 1,
+  startingPosition: "TRIM_HORIZON",
+  maxRetries: 3,
+  splitBatchOnError: true,
+  maxRecordAgeSeconds: 3_600,
+  onFailure: "dead-letters",
+} as const;
+
+/** Environment variable that carries a table's name to a function. */
+export function tableEnvVar(table: TableName): string {
+  return `DUPLEX_TABLE_${table.toUpperCase().replaceAll("-", "_")}`;
+}
+
+/**
+ * Environment variables a function receives (besides the tables'), set by CDK on AWS and by the
+ * local functions host locally.
+ */
+export const ENV = {
+  /** Name of the fast-lane event bus. */
+  eventBusName: "DUPLEX_EVENT_BUS_NAME",
+  /** Comma-separated bootstrap brokers. */
+  kafkaBrokers: "DUPLEX_KAFKA_BROKERS",
+  /** `iam` on MSK (SASL/OAUTHBEARER with the MSK IAM signer over TLS), `none` locally. */
+  kafkaAuth: "DUPLEX_KAFKA_AUTH",
+  /** JSON object: critical command type → URL of its fast-lane queue. */
+  fastLaneQueues: "DUPLEX_FAST_LANE_QUEUES",
+  /** Stage name (`local`, `dev`, `prod`). */
+  stage: "DUPLEX_STAGE",
+} as const;
