@@ -145,3 +145,12 @@ export const ENV = {
   /** Stage name (`local`, `dev`, `prod`). */
   stage: "DUPLEX_STAGE",
 } as const;
+
+/**
+ * The consumer group of one (function, topic) pair. An MSK event source mapping takes one topic,
+ * so a function on several topics has one mapping, and one group, per topic; the local host does
+ * the same so offsets and lag mean the same thing in both places.
+ */
+export function consumerGroupFor(trigger: LogTrigger, topic: TopicName): string {
+  return `${trigger.consumerGroup}.${topic}`;
+}
