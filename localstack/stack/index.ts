@@ -1,0 +1,46 @@
+/**
+ * The local stack's public API: lifecycle, fault injection, endpoints and errors.
+ *
+ * ```ts
+ * import { stackUp, awsClientConfig, localEndpoints } from "../localstack/stack/index.ts";
+ * await stackUp();
+ * const sqs = new SQSClient(awsClientConfig());
+ * ```
+ *
+ * @module
+ */
+export {
+  type AwsClientConfig,
+  awsClientConfig,
+  DEFAULTS,
+  type DuplexEnv,
+  type LocalCredentials,
+  type LocalEndpoints,
+  localEndpoints,
+  readDuplexEnv,
+} from "./endpoints.ts";
+export {
+  ConfigError,
+  describeStackError,
+  EndpointUnavailableError,
+  InstallError,
+  PortInUseError,
+  PrerequisiteError,
+  StackError,
+  StackLockedError,
+  StackStateError,
+  StartupError,
+} from "./errors.ts";
+export { probeKafka, startBroker, stopBroker } from "./kafka-broker.ts";
+export {
+  type ComponentStatus,
+  type StackDownResult,
+  type StackStatus,
+  type StackUpOptions,
+  type StackUpResult,
+  stackDown,
+  stackReset,
+  stackStatus,
+  stackUp,
+} from "./stack.ts";
+export type { BrokerCount, KafkaMode } from "./state.ts";

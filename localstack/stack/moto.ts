@@ -1,0 +1,224 @@
+/**
+ * moto in server mode, the default AWS API emulator: installed once into the project-local
+ * virtualenv `.duplex/venv` from the pinned `localstack/moto/requirements.txt`, started as
+ * `moto_server -H 127.0.0.1 -p 5000`, ready when it answers HTTP, reset with
+ * `POST /moto-api/reset`.
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { EndpointUnavailableError, InstallError, StartupError } from "./errors.ts";
+import { logFile, paths, pidFile, repoRoot } from "./paths.ts";
+import { ensurePortFree, waitPortFree } from "./ports.ts";
+import { checkPython } from "./prerequisites.ts";
+import {
+  findProcesses,
+  isAlive,
+  isOurProcess,
+  readPidFile,
+  removePidFile,
+  runLogged,
+  spawnDetached,
+  stopProcessGroup,
+  tailFile,
+} from "./processes.ts";
+
+const MARKER = ".duplex-installed";
+const motoServer = join(paths.venv, "bin", "moto_server");
+const venvPython = join(paths.venv, "bin", "python");
+
+function requirementsHash(): string {
+  return createHash("sha256").update(readFileSync(paths.motoRequirements)).digest("hex");
+}
+
+/** True when `.duplex/venv` holds moto as pinned now, and its Python still runs. */
+export function motoInstalled(): boolean {
+  try {
+    if (readFileSync(join(paths.venv, MARKER), "utf8").trim() !== requirementsHash()) return false;
+  } catch {
+    return false;
+  }
+  return (
+    existsSync(motoServer) && spawnSync(venvPython, ["-c", ""], { timeout: 20_000 }).status === 0
+  );
+}
+
+/**
+ * Creates `.duplex/venv` and pip-installs the pinned moto, unless already done.
+ *
+ * @returns true when it installed.
+ * @throws {PrerequisiteError} when python3 (with venv) is missing.
+ * @throws {InstallError} with the tail of `.duplex/logs/install-moto.log` when a step fails.
+ */
+export async function installMoto(
+  log: (line: string) => void = () => {},
+  timeoutMs = 15 * 60_000,
+): Promise<boolean> {
+  if (motoInstalled()) return false;
+  const python = checkPython();
+  const logPath = logFile("install-moto");
+  const fail = (step: string, result: { code: number | null; timedOut: boolean }) =>
+    new InstallError(
+      "moto",
+      result.timedOut
+        ? `${step} did not finish within ${Math.round(timeoutMs / 1000)} s`
+        : `${step} failed (exit ${result.code})`,
+      { file: logPath, tail: tailFile(logPath) },
+      {
+        hint: "check that PyPI is reachable (pip honours PIP_INDEX_URL and proxy settings), then run the command again",
+      },
+    );
+  log(
+    `moto: creating .duplex/venv with Python ${python.version} and installing moto (first run only)…`,
+  );
+  rmSync(paths.venv, { recursive: true, force: true });
+  const venv = await runLogged("python3", ["-m", "venv", paths.venv], {
+    cwd: repoRoot,
+    logFile: logPath,
+    timeoutMs: 120_000,
+  });
+  if (venv.code !== 0) throw fail("python3 -m venv .duplex/venv", venv);
+  const pip = await runLogged(
+    join(paths.venv, "bin", "pip"),
+    [
+      "install",
+      "--disable-pip-version-check",
+      "--no-input",
+      "--quiet",
+      "-r",
+      paths.motoRequirements,
+    ],
+    { cwd: repoRoot, logFile: logPath, timeoutMs },
+  );
+  if (pip.code !== 0 || !existsSync(motoServer))
+    throw fail("pip install -r localstack/moto/requirements.txt", pip);
+  writeFileSync(join(paths.venv, MARKER), `${requirementsHash()}\n`);
+  log("moto: installed into .duplex/venv");
+  return true;
+}
+
+/** Sends one HTTP request; resolves with the status, or `undefined` if nothing answered. */
+export async function probeHttp(
+  url: string,
+  timeoutMs = 2000,
+  method = "GET",
+): Promise<number | undefined> {
+  try {
+    const response = await fetch(url, { method, signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return response.status;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid of our moto server, if it runs. */
+export function motoPid(): number | undefined {
+  const pid = readPidFile(pidFile("moto"));
+  if (isOurProcess(pid, motoServer)) return pid;
+  const stray = findProcesses(motoServer)[0];
+  if (stray) {
+    writeFileSync(pidFile("moto"), `${stray.pid}\n`);
+    return stray.pid;
+  }
+  return undefined;
+}
+
+/**
+ * Starts moto on 127.0.0.1:`port` unless it already runs.
+ *
+ * @throws {PortInUseError} when another process holds the port.
+ */
+export async function startMoto(port: number): Promise<{ pid: number; started: boolean }> {
+  const running = motoPid();
+  if (running !== undefined) return { pid: running, started: false };
+  await ensurePortFree(
+    port,
+    `or run moto elsewhere with DUPLEX_MOTO_PORT=<port>, or point AWS_ENDPOINT_URL at an emulator that is already running`,
+  );
+  const out = logFile("moto");
+  writeFileSync(out, "");
+  const pid = await spawnDetached({
+    command: motoServer,
+    args: ["-H", "127.0.0.1", "-p", String(port)],
+    cwd: paths.home,
+    env: { ...process.env, PYTHONUNBUFFERED: "1" },
+    outputFile: out,
+    pidFile: pidFile("moto"),
+  });
+  return { pid, started: true };
+}
+
+/**
+ * Waits until `endpoint` answers HTTP (any status). With `watchPid`, fails fast when that
+ * process exits.
+ *
+ * @throws {StartupError} for our moto (exited, or not ready in time).
+ * @throws {EndpointUnavailableError} for an external endpoint that does not answer.
+ */
+export async function waitForAwsEndpoint(
+  endpoint: string,
+  timeoutMs: number,
+  watchPid?: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    signal?.throwIfAborted();
+    if (watchPid !== undefined && !isAlive(watchPid)) {
+      throw new StartupError("moto", `moto (pid ${watchPid}) exited during start-up`, {
+        file: logFile("moto"),
+        tail: tailFile(logFile("moto")),
+      });
+    }
+    const status = await probeHttp(
+      `${endpoint}/`,
+      Math.max(300, Math.min(2000, deadline - Date.now())),
+    );
+    if (status !== undefined) return;
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (watchPid !== undefined) {
+    throw new StartupError(
+      "moto",
+      `moto did not answer on ${endpoint} within ${Math.round(timeoutMs / 1000)} s`,
+      { file: logFile("moto"), tail: tailFile(logFile("moto")) },
+    );
+  }
+  throw new EndpointUnavailableError(
+    endpoint,
+    `the AWS endpoint ${endpoint} (AWS_ENDPOINT_URL) does not answer`,
+    {
+      hint: "start that emulator (e.g. `docker compose up -d localstack`), or unset AWS_ENDPOINT_URL to let the stack run moto",
+    },
+  );
+}
+
+/** Stops our moto server and waits for its port to be free. */
+export async function stopMoto(port: number): Promise<"not-running" | "stopped" | "killed"> {
+  const pid = motoPid();
+  let outcome: "not-running" | "stopped" | "killed" = "not-running";
+  if (pid !== undefined) outcome = await stopProcessGroup(pid, { graceMs: 5000 });
+  removePidFile(pidFile("moto"));
+  if (outcome !== "not-running") await waitPortFree(port, 5000);
+  return outcome;
+}
+
+/**
+ * Forgets every resource moto holds (`POST /moto-api/reset`).
+ *
+ * @throws {EndpointUnavailableError} when moto does not accept the reset.
+ */
+export async function resetMoto(endpoint: string): Promise<void> {
+  const status = await probeHttp(`${endpoint}/moto-api/reset`, 10_000, "POST");
+  if (status === undefined || status >= 300) {
+    throw new EndpointUnavailableError(
+      endpoint,
+      `moto at ${endpoint} did not accept POST /moto-api/reset (${status ?? "no answer"})`,
+    );
+  }
+}

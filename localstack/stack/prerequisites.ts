@@ -1,0 +1,130 @@
+/**
+ * The tools the stack needs from the machine: Java 17+ (always, for Kafka), Maven (once, to
+ * fetch Kafka's jars) and Python 3.9+ with venv (once, to install moto). Each check fails with
+ * a {@link PrerequisiteError} saying which tool and how to install it.
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { PrerequisiteError } from "./errors.ts";
+
+const INSTALL_JAVA =
+  "install a JDK or JRE 17+ (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless; " +
+  "macOS: brew install openjdk@17), or set JAVA_HOME to one";
+const INSTALL_MAVEN =
+  "install Maven 3.6+ (Debian/Ubuntu: sudo apt-get install maven; macOS: brew install maven)";
+const INSTALL_PYTHON =
+  "install Python 3.9+ with venv (Debian/Ubuntu: sudo apt-get install python3 python3-venv; " +
+  "macOS: brew install python)";
+
+function run(command: string, args: string[]): { ok: boolean; output: string; missing: boolean } {
+  const result = spawnSync(command, args, { encoding: "utf8", timeout: 30_000 });
+  const error = result.error as NodeJS.ErrnoException | undefined;
+  return {
+    ok: !error && result.status === 0,
+    output: `${result.stdout ?? ""}${result.stderr ?? ""}`,
+    missing: error?.code === "ENOENT",
+  };
+}
+
+/** The java launcher: `$JAVA_HOME/bin/java` when JAVA_HOME is set, else `java` on PATH. */
+export function javaCommand(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.JAVA_HOME?.trim();
+  return home ? join(home, "bin", "java") : "java";
+}
+
+/**
+ * Checks that Java 17+ runs.
+ *
+ * @returns the java command and its major version.
+ * @throws {PrerequisiteError} when java is missing or older than 17.
+ */
+export function checkJava(java: string = javaCommand()): { command: string; major: number } {
+  if (java.includes("/") && !existsSync(java)) {
+    throw new PrerequisiteError("java", `Java not found at ${java} (from JAVA_HOME)`, {
+      hint: `fix JAVA_HOME or unset it to use java from PATH; or ${INSTALL_JAVA}`,
+    });
+  }
+  const result = run(java, ["-version"]);
+  if (result.missing) {
+    throw new PrerequisiteError(
+      "java",
+      "Java 17+ is required to run Kafka, but `java` is not on PATH",
+      {
+        hint: INSTALL_JAVA,
+      },
+    );
+  }
+  const version = /version "([^"]+)"/.exec(result.output)?.[1];
+  if (!result.ok || version === undefined) {
+    throw new PrerequisiteError("java", `\`${java} -version\` failed: ${result.output.trim()}`, {
+      hint: INSTALL_JAVA,
+    });
+  }
+  const parts = version.split(/[._-]/).map(Number);
+  const major = parts[0] === 1 ? (parts[1] ?? 0) : (parts[0] ?? 0);
+  if (major < 17) {
+    throw new PrerequisiteError("java", `Java ${version} is too old: Kafka 4 needs Java 17+`, {
+      hint: INSTALL_JAVA,
+    });
+  }
+  return { command: java, major };
+}
+
+/**
+ * Checks that Maven runs (needed only to fetch Kafka's jars the first time).
+ *
+ * @throws {PrerequisiteError} when `mvn` is missing.
+ */
+export function checkMaven(): { command: string } {
+  const result = run("mvn", ["-v"]);
+  if (result.missing || !result.ok) {
+    throw new PrerequisiteError(
+      "mvn",
+      "Maven is required once, to download Kafka's jars from Maven Central, but `mvn` " +
+        (result.missing ? "is not on PATH" : `failed: ${result.output.trim().split("\n")[0]}`),
+      { hint: INSTALL_MAVEN },
+    );
+  }
+  return { command: "mvn" };
+}
+
+/**
+ * Checks that Python 3.9+ with the `venv` module runs (needed only to install moto the first
+ * time).
+ *
+ * @throws {PrerequisiteError} when python3 is missing, too old, or has no venv/ensurepip.
+ */
+export function checkPython(): { command: string; version: string } {
+  const result = run("python3", [
+    "-c",
+    "import sys, venv, ensurepip; print('%d.%d.%d' % sys.version_info[:3])",
+  ]);
+  if (result.missing) {
+    throw new PrerequisiteError(
+      "python3",
+      "Python 3.9+ is required once, to install moto, but `python3` is not on PATH",
+      { hint: INSTALL_PYTHON },
+    );
+  }
+  if (!result.ok) {
+    const noVenv = /venv|ensurepip/.test(result.output);
+    throw new PrerequisiteError(
+      "python3",
+      noVenv
+        ? "python3 has no venv/ensurepip module, needed to create .duplex/venv"
+        : `python3 failed: ${result.output.trim()}`,
+      { hint: INSTALL_PYTHON },
+    );
+  }
+  const version = result.output.trim();
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  if (major < 3 || (major === 3 && minor < 9)) {
+    throw new PrerequisiteError("python3", `Python ${version} is too old: moto 5 needs 3.9+`, {
+      hint: INSTALL_PYTHON,
+    });
+  }
+  return { command: "python3", version };
+}

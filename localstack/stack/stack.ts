@@ -1,0 +1,499 @@
+/**
+ * The local stack's lifecycle: {@link stackUp}, {@link stackDown}, {@link stackStatus},
+ * {@link stackReset}. The CLI (`localstack/stack-cli.ts`), the integration tests' global setup
+ * and `npm start` all call these.
+ *
+ * @module
+ */
+import { rmSync } from "node:fs";
+import {
+  isManagedAwsEndpoint,
+  isManagedKafka,
+  type LocalEndpoints,
+  localEndpoints,
+  managedBrokers,
+  motoEndpoint,
+  readDuplexEnv,
+} from "./endpoints.ts";
+import { EndpointUnavailableError, StackStateError } from "./errors.ts";
+import {
+  type KafkaProbe,
+  kafkaNodeStatus,
+  prepareNodes,
+  probeKafka,
+  runningPid,
+  startNode,
+  stopNode,
+  strayKafkaPids,
+  waitForBrokers,
+} from "./kafka-broker.ts";
+import { kafkaNodes, modeDir } from "./kafka-config.ts";
+import { installKafka } from "./kafka-install.ts";
+import { withStackLock } from "./lock.ts";
+import {
+  installMoto,
+  motoPid,
+  probeHttp,
+  resetMoto,
+  startMoto,
+  stopMoto,
+  waitForAwsEndpoint,
+} from "./moto.ts";
+import { logFile, pidFile } from "./paths.ts";
+import { portOwner, waitPortFree } from "./ports.ts";
+import { checkJava } from "./prerequisites.ts";
+import { readPidFile, removePidFile, rssBytes, stopProcessGroup } from "./processes.ts";
+import {
+  type BrokerCount,
+  clearState,
+  type KafkaMode,
+  modeOf,
+  readState,
+  type StackState,
+  writeState,
+} from "./state.ts";
+
+/** Options of {@link stackUp} and {@link stackReset}. */
+export interface StackUpOptions {
+  /** 1 (single, the default) or 3 (cluster). Overrides `DUPLEX_KAFKA_BROKERS_COUNT`. */
+  brokers?: BrokerCount;
+  /** How long to wait for readiness once processes are started (default 120 s). */
+  timeoutMs?: number;
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void;
+}
+
+/** What {@link stackUp} did. */
+export interface StackUpResult {
+  mode: KafkaMode;
+  brokerCount: BrokerCount;
+  /** Components this call started (`kafka-1`, `moto`, ...). */
+  started: string[];
+  /** Components that were already running. */
+  alreadyRunning: string[];
+  /** What this call installed (`kafka`, `moto`). */
+  installed: string[];
+  endpoints: LocalEndpoints;
+  durationMs: number;
+}
+
+/** One component in {@link StackStatus}. */
+export interface ComponentStatus {
+  /** `kafka-1`..`kafka-3`, `moto`, or `kafka`/`aws` for external endpoints. */
+  name: string;
+  /** False when the stack only checks an endpoint it does not run. */
+  managed: boolean;
+  running: boolean;
+  ready: boolean;
+  pid: number | undefined;
+  ports: number[];
+  rssBytes: number | undefined;
+  endpoint: string;
+  logFile: string | undefined;
+}
+
+/** What {@link stackStatus} found. */
+export interface StackStatus {
+  /** Every component is running and ready. */
+  up: boolean;
+  mode: KafkaMode;
+  brokerCount: BrokerCount;
+  /** Whether a state file says the stack was brought up (and not brought down). */
+  recorded: boolean;
+  components: ComponentStatus[];
+  endpoints: LocalEndpoints;
+}
+
+/** What {@link stackDown} stopped. */
+export interface StackDownResult {
+  stopped: { name: string; pid: number; outcome: string }[];
+  /** Ports still held after stopping (by someone else), with their holders. */
+  portsStillInUse: { port: number; pid?: number; command?: string }[];
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+const LOCK_TIMEOUT_MS = 20 * 60_000;
+
+const stderrLog = (line: string) => {
+  process.stderr.write(`${line}\n`);
+};
+
+interface Plan {
+  count: BrokerCount;
+  basePort: number;
+  heap: string;
+  kafkaManaged: boolean;
+  kafkaBrokers: string[];
+  awsManaged: boolean;
+  awsEndpoint: string;
+  motoPort: number;
+}
+
+function anyKafkaRunning(state: StackState): boolean {
+  return kafkaNodes(state.brokerCount, state.kafkaBasePort).some(
+    (n) => runningPid(n) !== undefined,
+  );
+}
+
+function plan(brokers: BrokerCount | undefined): Plan {
+  const env = readDuplexEnv();
+  const state = readState();
+  const running = state?.kafkaManaged === true && anyKafkaRunning(state);
+  const count = brokers ?? env.brokerCount ?? (running && state ? state.brokerCount : 1);
+  if (
+    running &&
+    state &&
+    (state.brokerCount !== count || state.kafkaBasePort !== env.kafkaBasePort)
+  ) {
+    throw new StackStateError(
+      `the stack is up with ${state.brokerCount} broker(s) from port ${state.kafkaBasePort}; ` +
+        `it cannot switch to ${count} from port ${env.kafkaBasePort} while running`,
+      { hint: "run `npm run stack:down` first, then bring it up in the mode you want" },
+    );
+  }
+  const kafkaManaged = isManagedKafka(env.kafkaBrokers, count, env.kafkaBasePort);
+  const awsManaged = isManagedAwsEndpoint(env.awsEndpointUrl, env.motoPort);
+  if (
+    awsManaged &&
+    state?.awsManaged &&
+    state.motoPort !== env.motoPort &&
+    motoPid() !== undefined
+  ) {
+    throw new StackStateError(
+      `moto is running on port ${state.motoPort}; it cannot move to ${env.motoPort} while running`,
+      { hint: "run `npm run stack:down` first, or use the port it runs on" },
+    );
+  }
+  return {
+    count,
+    basePort: env.kafkaBasePort,
+    heap: env.kafkaHeap,
+    kafkaManaged,
+    kafkaBrokers: env.kafkaBrokers ?? managedBrokers(count, env.kafkaBasePort),
+    awsManaged,
+    awsEndpoint: env.awsEndpointUrl ?? motoEndpoint(env.motoPort),
+    motoPort: env.motoPort,
+  };
+}
+
+async function up(options: StackUpOptions): Promise<StackUpResult> {
+  const t0 = Date.now();
+  const log = options.log ?? stderrLog;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const p = plan(options.brokers);
+  if (p.kafkaManaged) checkJava();
+
+  const [kafkaNew, motoNew] = await Promise.all([
+    p.kafkaManaged ? installKafka(log) : Promise.resolve(false),
+    p.awsManaged ? installMoto(log) : Promise.resolve(false),
+  ]);
+  const installed = [...(kafkaNew ? ["kafka"] : []), ...(motoNew ? ["moto"] : [])];
+
+  writeState({
+    version: 1,
+    mode: modeOf(p.count),
+    brokerCount: p.count,
+    kafkaBasePort: p.basePort,
+    kafkaManaged: p.kafkaManaged,
+    kafkaBrokers: p.kafkaBrokers,
+    awsManaged: p.awsManaged,
+    awsEndpoint: p.awsEndpoint,
+    motoPort: p.motoPort,
+    startedAt: new Date().toISOString(),
+  });
+
+  const started: { name: string; pid: number; stop: () => Promise<unknown> }[] = [];
+  const alreadyRunning: string[] = [];
+  const abort = new AbortController();
+  try {
+    // Start everything first, then wait for all of it: a start that throws leaves no wait behind.
+    let kafkaWatch: { name: string; pid: number }[] = [];
+    if (p.kafkaManaged) {
+      const nodes = kafkaNodes(p.count, p.basePort);
+      if (nodes.some((n) => runningPid(n) === undefined)) await prepareNodes(nodes, log);
+      for (const node of nodes) {
+        const result = await startNode(node, p.heap);
+        if (result.started) {
+          started.push({
+            name: node.name,
+            pid: result.pid,
+            stop: () => stopNode(node, { graceMs: 5000 }),
+          });
+          log(`kafka: started node ${node.id} (pid ${result.pid}) on 127.0.0.1:${node.clientPort}`);
+        } else {
+          alreadyRunning.push(node.name);
+        }
+      }
+      kafkaWatch = started.map(({ name, pid }) => ({ name, pid }));
+    }
+    let motoWatch: number | undefined;
+    if (p.awsManaged) {
+      const result = await startMoto(p.motoPort);
+      if (result.started) {
+        motoWatch = result.pid;
+        started.push({ name: "moto", pid: result.pid, stop: () => stopMoto(p.motoPort) });
+        log(`moto: started (pid ${result.pid}) on ${p.awsEndpoint}`);
+      } else {
+        alreadyRunning.push("moto");
+      }
+    }
+    const waits: Promise<unknown>[] = [
+      p.kafkaManaged
+        ? waitForBrokers(
+            p.kafkaBrokers,
+            kafkaNodes(p.count, p.basePort).map((n) => n.id),
+            kafkaWatch,
+            timeoutMs,
+            abort.signal,
+          )
+        : waitForExternalKafka(p.kafkaBrokers, timeoutMs, abort.signal),
+      p.awsManaged
+        ? waitForAwsEndpoint(p.awsEndpoint, timeoutMs, motoWatch, abort.signal)
+        : waitForAwsEndpoint(p.awsEndpoint, Math.min(timeoutMs, 15_000), undefined, abort.signal),
+    ];
+    // The first failure stops the other waits; their own rejections are then of no interest.
+    const guarded = waits.map((w) =>
+      w.catch((error: unknown) => {
+        abort.abort(error);
+        throw error;
+      }),
+    );
+    for (const g of guarded) g.catch(() => {});
+    await Promise.all(guarded);
+  } catch (error) {
+    abort.abort(error);
+    if (started.length > 0) {
+      log(`stopping what this start began: ${started.map((s) => s.name).join(", ")}`);
+      await Promise.all(started.map((s) => s.stop().catch(() => {})));
+    }
+    if (alreadyRunning.length === 0) clearState();
+    throw error;
+  }
+  const durationMs = Date.now() - t0;
+  log(
+    `stack: up in ${(durationMs / 1000).toFixed(1)} s — Kafka ${p.kafkaBrokers.join(",")}` +
+      `${p.kafkaManaged ? "" : " (external)"}, AWS ${p.awsEndpoint}${p.awsManaged ? " (moto)" : " (external)"}`,
+  );
+  return {
+    mode: modeOf(p.count),
+    brokerCount: p.count,
+    started: started.map((s) => s.name),
+    alreadyRunning,
+    installed,
+    endpoints: localEndpoints(),
+    durationMs,
+  };
+}
+
+async function waitForExternalKafka(
+  brokers: string[],
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<KafkaProbe> {
+  const deadline = Date.now() + Math.min(timeoutMs, 30_000);
+  let last: KafkaProbe;
+  do {
+    signal.throwIfAborted();
+    last = await probeKafka(brokers, 3000);
+    if (last.ok) return last;
+    await new Promise((r) => setTimeout(r, 500));
+  } while (Date.now() < deadline);
+  throw new EndpointUnavailableError(
+    brokers.join(","),
+    `Kafka at ${brokers.join(",")} (DUPLEX_KAFKA_BROKERS) does not answer: ${last.error ?? "no brokers"}`,
+    {
+      hint: "start that Kafka (e.g. `docker compose up -d kafka`), or unset DUPLEX_KAFKA_BROKERS to let the stack run its own",
+    },
+  );
+}
+
+/**
+ * Brings the local stack up: installs what is missing (Kafka jars with Maven, moto with pip,
+ * first run only), starts the Kafka node(s) and moto unless already running, and waits until
+ * an admin client sees every broker and moto answers HTTP. Idempotent: a second call finds
+ * everything running and returns in well under a second. Endpoints set by env that the stack
+ * does not manage are only checked for readiness. A failed start stops what it started.
+ *
+ * @throws {PrerequisiteError} java/mvn/python3 missing.
+ * @throws {PortInUseError} a port is held by another process.
+ * @throws {InstallError} a first-run install failed.
+ * @throws {StartupError} a component exited or was not ready in time (with its log tail).
+ * @throws {StackStateError} the stack runs in another mode.
+ * @throws {ConfigError} an env variable is unusable.
+ */
+export function stackUp(options: StackUpOptions = {}): Promise<StackUpResult> {
+  return withStackLock(() => up(options), LOCK_TIMEOUT_MS);
+}
+
+async function down(log: (line: string) => void): Promise<StackDownResult> {
+  const state = readState();
+  const env = readDuplexEnv();
+  const stopped: StackDownResult["stopped"] = [];
+  const tasks: Promise<void>[] = [];
+  // Every Kafka JVM of this checkout, whatever the recorded mode.
+  for (const pid of strayKafkaPids()) {
+    tasks.push(
+      stopProcessGroup(pid, { graceMs: 15_000 }).then((outcome) => {
+        stopped.push({ name: "kafka", pid, outcome });
+      }),
+    );
+  }
+  const moto = motoPid();
+  if (moto !== undefined) {
+    tasks.push(
+      stopProcessGroup(moto, { graceMs: 5000 }).then((outcome) => {
+        stopped.push({ name: "moto", pid: moto, outcome });
+      }),
+    );
+  }
+  await Promise.all(tasks);
+  for (const n of [1, 2, 3]) removePidFile(pidFile(`kafka-${n}`));
+  removePidFile(pidFile("moto"));
+
+  const basePort = state?.kafkaBasePort ?? env.kafkaBasePort;
+  const count = state?.brokerCount ?? 3;
+  const ports = [
+    ...kafkaNodes(count, basePort).flatMap((n) => [n.clientPort, n.controllerPort]),
+    ...(state?.awsManaged === false ? [] : [state?.motoPort ?? env.motoPort]),
+  ];
+  const portsStillInUse: StackDownResult["portsStillInUse"] = [];
+  for (const port of ports) {
+    if (!(await waitPortFree(port, 10_000))) {
+      const owner = portOwner(port);
+      portsStillInUse.push({ port, ...(owner ?? {}) });
+    }
+  }
+  clearState();
+  for (const s of stopped) log(`${s.name}: pid ${s.pid} ${s.outcome}`);
+  for (const p of portsStillInUse) {
+    log(
+      `warning: port ${p.port} is still in use${p.pid ? ` by pid ${p.pid} (${p.command})` : ""}, not by the stack`,
+    );
+  }
+  log(stopped.length > 0 ? "stack: down" : "stack: was not running");
+  return { stopped, portsStillInUse };
+}
+
+/**
+ * Stops every Kafka node and moto this checkout runs (by pid file, and by searching the
+ * process table, so nothing is left behind even if `.duplex/run` was lost), waits for their
+ * ports to be free, and forgets the state. External endpoints are left alone.
+ */
+export function stackDown(
+  options: { log?: (line: string) => void } = {},
+): Promise<StackDownResult> {
+  return withStackLock(() => down(options.log ?? stderrLog), LOCK_TIMEOUT_MS);
+}
+
+/**
+ * Reports each component: running, pid, ports, resident memory, readiness (an admin client's
+ * metadata for Kafka, an HTTP answer for the AWS endpoint). Never starts anything.
+ */
+export async function stackStatus(): Promise<StackStatus> {
+  const env = readDuplexEnv();
+  const state = readState();
+  const count = state?.brokerCount ?? env.brokerCount ?? 1;
+  const basePort = state?.kafkaBasePort ?? env.kafkaBasePort;
+  const kafkaManaged = state?.kafkaManaged ?? isManagedKafka(env.kafkaBrokers, count, basePort);
+  const brokers = state?.kafkaBrokers ?? env.kafkaBrokers ?? managedBrokers(count, basePort);
+  const awsManaged = state?.awsManaged ?? isManagedAwsEndpoint(env.awsEndpointUrl, env.motoPort);
+  const awsEndpoint = state?.awsEndpoint ?? env.awsEndpointUrl ?? motoEndpoint(env.motoPort);
+  const motoPort = state?.motoPort ?? env.motoPort;
+  const components: ComponentStatus[] = [];
+
+  if (kafkaManaged) {
+    const nodes = kafkaNodeStatus(count, basePort);
+    const live = nodes.filter((n) => n.pid !== undefined);
+    const probe =
+      live.length > 0
+        ? await probeKafka(
+            live.map((n) => `127.0.0.1:${n.clientPort}`),
+            2000,
+          )
+        : { ok: false, brokerIds: [] as number[] };
+    for (const node of nodes) {
+      components.push({
+        name: node.name,
+        managed: true,
+        running: node.pid !== undefined,
+        ready: probe.brokerIds.includes(node.id),
+        pid: node.pid,
+        ports: [node.clientPort, node.controllerPort],
+        rssBytes: node.rssBytes,
+        endpoint: `127.0.0.1:${node.clientPort}`,
+        logFile: node.logFile,
+      });
+    }
+  } else {
+    const probe = await probeKafka(brokers, 2000);
+    components.push({
+      name: "kafka",
+      managed: false,
+      running: probe.ok,
+      ready: probe.ok,
+      pid: undefined,
+      ports: [],
+      rssBytes: undefined,
+      endpoint: brokers.join(","),
+      logFile: undefined,
+    });
+  }
+
+  const pid = awsManaged ? motoPid() : undefined;
+  const answered =
+    !awsManaged || pid !== undefined
+      ? (await probeHttp(`${awsEndpoint}/`, 2000)) !== undefined
+      : false;
+  components.push({
+    name: awsManaged ? "moto" : "aws",
+    managed: awsManaged,
+    running: awsManaged ? pid !== undefined : answered,
+    ready: answered,
+    pid,
+    ports: awsManaged ? [motoPort] : [],
+    rssBytes: pid === undefined ? undefined : rssBytes(pid),
+    endpoint: awsEndpoint,
+    logFile: awsManaged ? logFile("moto") : undefined,
+  });
+
+  return {
+    up: components.every((c) => c.ready),
+    mode: modeOf(count),
+    brokerCount: count,
+    recorded: state !== undefined,
+    components,
+    endpoints: localEndpoints(),
+  };
+}
+
+/**
+ * Wipes the data and brings the stack up again, keeping the installs: Kafka's nodes are stopped
+ * and their data (every topic, both modes) deleted; moto forgets every resource
+ * (`POST /moto-api/reset`, or a fresh start if it was not running). External endpoints are not
+ * reset.
+ */
+export function stackReset(options: StackUpOptions = {}): Promise<StackUpResult> {
+  const log = options.log ?? stderrLog;
+  return withStackLock(async () => {
+    const state = readState();
+    const env = readDuplexEnv();
+    const awsManaged = state?.awsManaged ?? isManagedAwsEndpoint(env.awsEndpointUrl, env.motoPort);
+    const awsEndpoint = state?.awsEndpoint ?? env.awsEndpointUrl ?? motoEndpoint(env.motoPort);
+    if (awsManaged && motoPid() !== undefined) {
+      await resetMoto(awsEndpoint);
+      log("moto: reset (every resource forgotten)");
+    } else if (!awsManaged) {
+      log(`aws: ${awsEndpoint} is external; not resetting it`);
+    }
+    const brokers = options.brokers ?? (state?.kafkaManaged ? state.brokerCount : undefined);
+    for (const pid of strayKafkaPids()) await stopProcessGroup(pid, { graceMs: 15_000 });
+    for (const n of [1, 2, 3]) {
+      const pid = readPidFile(pidFile(`kafka-${n}`));
+      if (pid !== undefined) removePidFile(pidFile(`kafka-${n}`));
+    }
+    for (const mode of ["single", "cluster"] as const)
+      rmSync(modeDir(mode), { recursive: true, force: true });
+    log("kafka: data wiped (all topics, both modes)");
+    return up({ ...options, ...(brokers === undefined ? {} : { brokers }), log });
+  }, LOCK_TIMEOUT_MS);
+}
