@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import {
+  awsClientConfig,
+  isManagedAwsEndpoint,
+  isManagedKafka,
+  localEndpoints,
+  managedBrokers,
+  nodePorts,
+  readDuplexEnv,
+} from "../../localstack/stack/endpoints.ts";
+import { ConfigError } from "../../localstack/stack/errors.ts";
+
+describe("readDuplexEnv", () => {
+  it("has the documented defaults", () => {
+    expect(readDuplexEnv({})).toEqual({
+      kafkaBrokers: undefined,
+      brokerCount: undefined,
+      kafkaBasePort: 9092,
+      kafkaHeap: "512m",
+      awsEndpointUrl: undefined,
+      motoPort: 5000,
+      region: "us-east-1",
+    });
+  });
+
+  it.each([
+    ["DUPLEX_KAFKA_BROKERS", "127.0.0.1"],
+    ["DUPLEX_KAFKA_BROKERS", "127.0.0.1:9092,,"],
+    ["DUPLEX_KAFKA_BROKERS", "host:99999"],
+    ["DUPLEX_KAFKA_BROKERS_COUNT", "2"],
+    ["DUPLEX_KAFKA_PORT", "80"],
+    ["DUPLEX_KAFKA_PORT", "abc"],
+    ["DUPLEX_KAFKA_HEAP", "lots"],
+    ["DUPLEX_MOTO_PORT", "-1"],
+    ["AWS_ENDPOINT_URL", "not a url"],
+    ["AWS_ENDPOINT_URL", "ftp://127.0.0.1:5000"],
+    ["AWS_REGION", "Mars"],
+  ])("rejects %s=%s naming the variable", (variable, value) => {
+    let error: unknown;
+    try {
+      readDuplexEnv({ [variable]: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as Error).message).toContain(variable);
+  });
+
+  it("parses a broker list and normalises the endpoint", () => {
+    const env = readDuplexEnv({
+      DUPLEX_KAFKA_BROKERS: " 127.0.0.1:9092 , localhost:9094",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:4566/",
+      AWS_REGION: "eu-west-1",
+    });
+    expect(env.kafkaBrokers).toEqual(["127.0.0.1:9092", "localhost:9094"]);
+    expect(env.awsEndpointUrl).toBe("http://127.0.0.1:4566");
+    expect(env.region).toBe("eu-west-1");
+  });
+});
+
+describe("ports and managed endpoints", () => {
+  it("spaces node ports by two: client, then controller", () => {
+    expect([1, 2, 3].map((id) => nodePorts(id, 9092))).toEqual([
+      { client: 9092, controller: 9093 },
+      { client: 9094, controller: 9095 },
+      { client: 9096, controller: 9097 },
+    ]);
+    expect(managedBrokers(3, 9092)).toEqual(["127.0.0.1:9092", "127.0.0.1:9094", "127.0.0.1:9096"]);
+  });
+
+  it("manages moto only for the default (or its own) endpoint", () => {
+    expect(isManagedAwsEndpoint(undefined, 5000)).toBe(true);
+    expect(isManagedAwsEndpoint("http://127.0.0.1:5000", 5000)).toBe(true);
+    expect(isManagedAwsEndpoint("http://localhost:5000", 5000)).toBe(true);
+    expect(isManagedAwsEndpoint("http://127.0.0.1:4566", 5000)).toBe(false);
+    expect(isManagedAwsEndpoint("http://127.0.0.1:5001", 5001)).toBe(true);
+  });
+
+  it("manages Kafka unless DUPLEX_KAFKA_BROKERS names other brokers", () => {
+    expect(isManagedKafka(undefined, 1, 9092)).toBe(true);
+    expect(isManagedKafka(["localhost:9092"], 1, 9092)).toBe(true);
+    expect(isManagedKafka(["127.0.0.1:9096", "127.0.0.1:9092", "127.0.0.1:9094"], 3, 9092)).toBe(
+      true,
+    );
+    expect(isManagedKafka(["kafka.internal:9092"], 1, 9092)).toBe(false);
+  });
+});
+
+describe("localEndpoints / awsClientConfig", () => {
+  it("gives SDK v3 client config with local credentials", () => {
+    const env = {
+      DUPLEX_KAFKA_BROKERS: "127.0.0.1:19092",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:4566",
+    };
+    expect(localEndpoints(env)).toEqual({
+      kafkaBrokers: ["127.0.0.1:19092"],
+      awsEndpoint: "http://127.0.0.1:4566",
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    expect(awsClientConfig(env)).toEqual({
+      endpoint: "http://127.0.0.1:4566",
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+  });
+});
