@@ -18,6 +18,8 @@ export interface NewEventOptions {
   readonly traceparent?: string;
   /** Only for deterministic ids (tests, re-issued commands). Defaults to a new UUIDv7. */
   readonly eventId?: string;
+  /** Position in the aggregate's stream; set by the outbox for facts. */
+  readonly sequence?: number;
 }
 
 /** The data a producer writes for a type: the latest version's input (defaults may be left out). */
@@ -66,6 +68,7 @@ export function createEvent<T extends EventTypeName>(
     correlationId: options.causedBy?.correlationId ?? eventId,
     causationId: options.causedBy?.eventId ?? eventId,
     ...(traceparent === undefined ? {} : { traceparent }),
+    ...(options.sequence === undefined ? {} : { sequence: options.sequence }),
     data: validData,
   } as unknown as EventOf<T>;
 }

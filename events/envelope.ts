@@ -24,6 +24,12 @@ export interface EventEnvelope<TType extends string = string, TData = unknown> {
   readonly causationId: string;
   /** W3C trace context, when the producer had one. */
   readonly traceparent?: string | undefined;
+  /**
+   * Position of a fact in its aggregate's stream (1, 2, ...), set by the outbox when the fact is
+   * committed; absent on commands. Projectors use it to apply each fact once and in order.
+   * CloudEvents `sequence` extension.
+   */
+  readonly sequence?: number | undefined;
   readonly data: TData;
 }
 
@@ -59,6 +65,7 @@ export const envelopeFieldSchemas = {
   correlationId: z.string().min(1).max(256),
   causationId: z.string().min(1).max(256),
   traceparent: z.string().regex(TraceparentPattern).optional(),
+  sequence: z.number().int().min(1).optional(),
 } as const;
 
 /** Human wording of {@link envelopeFieldSchemas}, used in error messages. */
@@ -75,4 +82,5 @@ export const envelopeFieldExpectations: Readonly<
   correlationId: "a non-empty string of at most 256 characters",
   causationId: "a non-empty string of at most 256 characters",
   traceparent: "a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)",
+  sequence: "an integer >= 1",
 };

@@ -171,6 +171,7 @@ export function decodeEvent(candidate: unknown): AnyEvent {
     correlationId: candidate.correlationId as string,
     causationId: candidate.causationId as string,
     ...(typeof candidate.traceparent === "string" ? { traceparent: candidate.traceparent } : {}),
+    ...(typeof candidate.sequence === "number" ? { sequence: candidate.sequence } : {}),
     data,
   };
   return envelope as AnyEvent;

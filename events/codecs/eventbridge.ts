@@ -32,6 +32,7 @@ export interface EventBridgeDetail {
   readonly correlationId: string;
   readonly causationId: string;
   readonly traceparent?: string;
+  readonly sequence?: number;
   readonly data: unknown;
 }
 
@@ -71,6 +72,7 @@ export function toEventBridgeEntry(event: EventEnvelope, eventBusName: string): 
     correlationId: event.correlationId,
     causationId: event.causationId,
     ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
+    ...(event.sequence === undefined ? {} : { sequence: event.sequence }),
     data: event.data,
   };
   const entry: EventBridgeEntry = {
@@ -125,6 +127,7 @@ export function fromEventBridgeEvent(candidate: unknown): FastLaneDelivery {
     correlationId: detail.correlationId,
     causationId: detail.causationId,
     traceparent: detail.traceparent,
+    sequence: detail.sequence,
     data: detail.data,
   });
   const replayName = candidate["replay-name"];

@@ -14,7 +14,8 @@ import { parseJson } from "./json.ts";
  * - headers: `ce_specversion` "1.0", `ce_id` (eventId), `ce_type` (eventType), `ce_source`,
  *   `ce_time` (occurredAt), `ce_subject` (aggregateId), and the extension attributes
  *   `ce_eventversion`, `ce_aggregatetype`, `ce_correlationid`, `ce_causationid`,
- *   `ce_traceparent` (W3C, the CloudEvents distributed-tracing extension) when present.
+ *   `ce_traceparent` (W3C, the CloudEvents distributed-tracing extension) and `ce_sequence`
+ *   (the fact's position in its aggregate's stream) when present.
  *
  * A CloudEvents-aware consumer reads these records as CloudEvents without knowing Duplex.
  */
@@ -30,6 +31,7 @@ export const CE_HEADERS = {
   correlationId: "ce_correlationid",
   causationId: "ce_causationid",
   traceparent: "ce_traceparent",
+  sequence: "ce_sequence",
   contentType: "content-type",
 } as const;
 
@@ -83,6 +85,7 @@ export function toKafkaRecord(event: EventEnvelope): EncodedKafkaRecord {
     [CE_HEADERS.contentType]: "application/json",
   };
   if (event.traceparent !== undefined) headers[CE_HEADERS.traceparent] = event.traceparent;
+  if (event.sequence !== undefined) headers[CE_HEADERS.sequence] = String(event.sequence);
   const record: EncodedKafkaRecord = {
     topic: definition.topic,
     key: event.aggregateId,
@@ -130,10 +133,7 @@ export function fromKafkaRecord(record: RawKafkaRecord): AnyEvent {
   return decodeEvent({
     eventId: ref.eventId,
     eventType: ref.eventType,
-    eventVersion:
-      eventVersionText !== undefined && /^\d+$/.test(eventVersionText)
-        ? Number(eventVersionText)
-        : eventVersionText,
+    eventVersion: numeric(eventVersionText),
     occurredAt: header(CE_HEADERS.time),
     source: header(CE_HEADERS.source),
     aggregateType: header(CE_HEADERS.aggregateType),
@@ -141,6 +141,12 @@ export function fromKafkaRecord(record: RawKafkaRecord): AnyEvent {
     correlationId: header(CE_HEADERS.correlationId),
     causationId: header(CE_HEADERS.causationId),
     traceparent: header(CE_HEADERS.traceparent),
+    sequence: numeric(header(CE_HEADERS.sequence)),
     data,
   });
+}
+
+/** Header text that is a decimal integer becomes a number; anything else is passed on as is. */
+function numeric(text: string | undefined): number | string | undefined {
+  return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : text;
 }

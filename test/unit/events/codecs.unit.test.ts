@@ -15,6 +15,7 @@ import { oneOfEachType, sampleData } from "../../support/samples.ts";
 const traced = createEvent("PlaceOrderRequested", sampleData.PlaceOrderRequested, {
   traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 });
+const sequenced = createEvent("OrderPlaced", sampleData.OrderPlaced, { sequence: 7 });
 
 describe("Kafka record codec (CloudEvents binary mode)", () => {
   it("keys by aggregate id, puts data in the value and attributes in ce_ headers", () => {
@@ -42,6 +43,13 @@ describe("Kafka record codec (CloudEvents binary mode)", () => {
     expect(fromKafkaRecord({ key: Buffer.from(record.key), value: record.value, headers })).toEqual(
       event,
     );
+  });
+
+  it("carries a fact's aggregate sequence as ce_sequence", () => {
+    const record = toKafkaRecord(sequenced);
+    expect(record.headers.ce_sequence).toBe("7");
+    expect(fromKafkaRecord(record).sequence).toBe(7);
+    expect(fromEventBridgeEvent(eventBridgeEventFor(sequenced)).event.sequence).toBe(7);
   });
 
   it("refuses a record over the log lane's limit", () => {

@@ -46,7 +46,7 @@ describe("decoders throw nothing but typed errors (fast-check)", () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => onlyTypedErrors(() => decodeEvent(v))),
       {
-        numRuns: 2000,
+        numRuns: Number(process.env.FC_RUNS ?? 2000),
       },
     );
   });
@@ -57,7 +57,7 @@ describe("decoders throw nothing but typed errors (fast-check)", () => {
         sampleArb.chain((e) => mutatedJson(e)),
         (v) => onlyTypedErrors(() => decodeEvent(v)),
       ),
-      { numRuns: 3000 },
+      { numRuns: Number(process.env.FC_RUNS ?? 3000) },
     );
   });
 
@@ -65,7 +65,7 @@ describe("decoders throw nothing but typed errors (fast-check)", () => {
     fc.assert(
       fc.property(fc.string(), (s) => onlyTypedErrors(() => fromSqsMessageBody(s))),
       {
-        numRuns: 1000,
+        numRuns: Number(process.env.FC_RUNS ?? 1000),
       },
     );
     fc.assert(
@@ -73,7 +73,7 @@ describe("decoders throw nothing but typed errors (fast-check)", () => {
         sampleArb.chain((e) => mutatedJson(eventBridgeEventFor(e))),
         (v) => onlyTypedErrors(() => fromEventBridgeEvent(v)),
       ),
-      { numRuns: 3000 },
+      { numRuns: Number(process.env.FC_RUNS ?? 3000) },
     );
   });
 
@@ -102,14 +102,14 @@ describe("decoders throw nothing but typed errors (fast-check)", () => {
           );
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: Number(process.env.FC_RUNS ?? 3000) },
     );
   });
 
   it("MSK records of any shape", () => {
     fc.assert(
       fc.property(fc.anything(), (v) => onlyTypedErrors(() => fromMskRecord(v as MskEventRecord))),
-      { numRuns: 2000 },
+      { numRuns: Number(process.env.FC_RUNS ?? 2000) },
     );
   });
 
