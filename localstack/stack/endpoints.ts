@@ -4,7 +4,7 @@
  *
  * | variable | default | meaning |
  * |---|---|---|
- * | `DUPLEX_KAFKA_BROKERS` | the stack's brokers | comma list `host:port`; another list means an external Kafka the stack does not start |
+ * | `DUPLEX_KAFKA_BROKERS` | the stack's brokers | comma list `host:port` of an external Kafka: when set, the stack starts no broker and only checks this one |
  * | `DUPLEX_KAFKA_BROKERS_COUNT` | `1` | `1` (single) or `3` (cluster) when `stack:up` gets no `--brokers` |
  * | `DUPLEX_KAFKA_PORT` | `9092` | client port of node 1 (node n: +2(n-1); controller: client + 1) |
  * | `DUPLEX_KAFKA_HEAP` | `512m` | heap of each broker JVM (`-Xms`/`-Xmx`) |
@@ -189,19 +189,12 @@ export function isManagedAwsEndpoint(endpoint: string | undefined, motoPort: num
   );
 }
 
-/** True when `brokers` (from `DUPLEX_KAFKA_BROKERS`) are exactly the stack's own brokers. */
-export function isManagedKafka(
-  brokers: string[] | undefined,
-  count: BrokerCount,
-  basePort: number,
-): boolean {
-  if (brokers === undefined) return true;
-  const normalise = (list: string[]) =>
-    list
-      .map((b) => b.replace(/^localhost:/, "127.0.0.1:"))
-      .sort()
-      .join(",");
-  return normalise(brokers) === normalise(managedBrokers(count, basePort));
+/**
+ * True when the stack runs Kafka itself: `DUPLEX_KAFKA_BROKERS` is unset. Setting it (even to
+ * 127.0.0.1:9092, e.g. for the compose file's broker) means "use that Kafka, don't start one".
+ */
+export function isManagedKafka(brokers: string[] | undefined): boolean {
+  return brokers === undefined;
 }
 
 /**

@@ -151,8 +151,20 @@ function plan(brokers: BrokerCount | undefined): Plan {
       { hint: "run `npm run stack:down` first, then bring it up in the mode you want" },
     );
   }
-  const kafkaManaged = isManagedKafka(env.kafkaBrokers, count, env.kafkaBasePort);
+  const kafkaManaged = isManagedKafka(env.kafkaBrokers);
   const awsManaged = isManagedAwsEndpoint(env.awsEndpointUrl, env.motoPort);
+  if (running && !kafkaManaged) {
+    throw new StackStateError(
+      "the stack runs its own Kafka, but DUPLEX_KAFKA_BROKERS now points at another one",
+      { hint: "run `npm run stack:down` first, or unset DUPLEX_KAFKA_BROKERS" },
+    );
+  }
+  if (state?.awsManaged && !awsManaged && motoPid() !== undefined) {
+    throw new StackStateError(
+      `the stack runs moto, but AWS_ENDPOINT_URL now points at ${env.awsEndpointUrl}`,
+      { hint: "run `npm run stack:down` first, or unset AWS_ENDPOINT_URL" },
+    );
+  }
   if (
     awsManaged &&
     state?.awsManaged &&
@@ -394,7 +406,7 @@ export async function stackStatus(): Promise<StackStatus> {
   const state = readState();
   const count = state?.brokerCount ?? env.brokerCount ?? 1;
   const basePort = state?.kafkaBasePort ?? env.kafkaBasePort;
-  const kafkaManaged = state?.kafkaManaged ?? isManagedKafka(env.kafkaBrokers, count, basePort);
+  const kafkaManaged = state?.kafkaManaged ?? isManagedKafka(env.kafkaBrokers);
   const brokers = state?.kafkaBrokers ?? env.kafkaBrokers ?? managedBrokers(count, basePort);
   const awsManaged = state?.awsManaged ?? isManagedAwsEndpoint(env.awsEndpointUrl, env.motoPort);
   const awsEndpoint = state?.awsEndpoint ?? env.awsEndpointUrl ?? motoEndpoint(env.motoPort);
