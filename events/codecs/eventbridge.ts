@@ -94,6 +94,29 @@ export function toEventBridgeEntry(event: EventEnvelope, eventBusName: string): 
   return entry;
 }
 
+/**
+ * The EventBridge event a rule target receives for an entry (what SQS carries as the message
+ * body). Used by the fast-lane reconciler, which redelivers straight to a rule's queue, and by
+ * test record factories.
+ */
+export function toEventBridgeEvent(
+  entry: EventBridgeEntry,
+  options: { id: string; account?: string; region?: string; replayName?: string },
+): Record<string, unknown> {
+  return {
+    version: "0",
+    id: options.id,
+    "detail-type": entry.DetailType,
+    source: entry.Source,
+    account: options.account ?? "",
+    time: entry.Time.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    region: options.region ?? "",
+    resources: [],
+    detail: JSON.parse(entry.Detail) as unknown,
+    ...(options.replayName === undefined ? {} : { "replay-name": options.replayName }),
+  };
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

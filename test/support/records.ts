@@ -1,4 +1,4 @@
-import { toEventBridgeEntry } from "../../events/codecs/eventbridge.ts";
+import { toEventBridgeEntry, toEventBridgeEvent } from "../../events/codecs/eventbridge.ts";
 import { toKafkaRecord } from "../../events/codecs/kafka.ts";
 import type { MskEventRecord } from "../../events/codecs/lambda.ts";
 import { toMskRecord } from "../../events/codecs/lambda.ts";
@@ -14,19 +14,12 @@ export function eventBridgeEventFor(
   event: EventEnvelope,
   options: { replayName?: string; account?: string; region?: string } = {},
 ): Record<string, unknown> {
-  const entry = toEventBridgeEntry(event, "duplex-fast-lane");
-  return {
-    version: "0",
+  return toEventBridgeEvent(toEventBridgeEntry(event, "duplex-fast-lane"), {
     id: crypto.randomUUID(),
-    "detail-type": entry.DetailType,
-    source: entry.Source,
     account: options.account ?? "123456789012",
-    time: entry.Time.toISOString().replace(/\.\d{3}Z$/, "Z"),
     region: options.region ?? "us-east-1",
-    resources: [],
-    detail: JSON.parse(entry.Detail),
-    ...(options.replayName === undefined ? {} : { "replay-name": options.replayName }),
-  };
+    ...(options.replayName === undefined ? {} : { replayName: options.replayName }),
+  });
 }
 
 let messageCounter = 0;

@@ -1,0 +1,167 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { EventEnvelope } from "../../events/envelope.ts";
+import { isConditionFailure } from "./versioned-store.ts";
+
+/**
+ * The fast-lane ledger: one item per critical command, keyed by event id. The ledger function
+ * (reading the command topics) records each command as `pending` with a due time; the command
+ * handler marks it `handled` when it succeeds. Whichever comes first creates the item. The
+ * reconciler redelivers `pending` commands past their due time.
+ */
+export type LedgerStatus = "pending" | "handled" | "abandoned";
+
+export interface LedgerEntry {
+  readonly eventId: string;
+  readonly status: LedgerStatus;
+  readonly commandType: string;
+  readonly command?: EventEnvelope;
+  readonly dueAt?: string;
+  readonly redeliveries: number;
+}
+
+const SHARDS = ["0", "1", "2", "3"];
+const KEEP_SECONDS = 8 * 86_400;
+
+function shardOf(eventId: string): string {
+  return SHARDS[Number.parseInt(eventId.slice(-1), 16) % SHARDS.length] ?? "0";
+}
+
+export class CommandLedger {
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(doc: DynamoDBDocumentClient, table: string) {
+    this.#doc = doc;
+    this.#table = table;
+  }
+
+  /** Records a command read from the log, unless it is already known. Returns whether it was new. */
+  async recordPending(command: EventEnvelope, dueAt: Date): Promise<boolean> {
+    try {
+      await this.#doc.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: {
+            pk: command.eventId,
+            status: "pending",
+            commandType: command.eventType,
+            command: JSON.stringify(command),
+            dueAt: dueAt.toISOString(),
+            dueShard: shardOf(command.eventId),
+            redeliveries: 0,
+            loggedAt: new Date().toISOString(),
+            expiresAt: Math.floor(Date.now() / 1000) + KEEP_SECONDS,
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Records that a handler completed the command (creates the entry if the log is behind). */
+  async markHandled(eventId: string, commandType: string, functionName: string): Promise<void> {
+    await this.#doc.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: eventId },
+        UpdateExpression:
+          "SET #status = :handled, commandType = :type, handledBy = :fn, handledAt = :now, expiresAt = :exp REMOVE dueShard, dueAt, command",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":handled": "handled",
+          ":type": commandType,
+          ":fn": functionName,
+          ":now": new Date().toISOString(),
+          ":exp": Math.floor(Date.now() / 1000) + KEEP_SECONDS,
+        },
+      }),
+    );
+  }
+
+  async get(eventId: string): Promise<LedgerEntry | undefined> {
+    const { Item } = await this.#doc.send(
+      new GetCommand({ TableName: this.#table, Key: { pk: eventId }, ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : toEntry(Item);
+  }
+
+  /** Pending commands due before `now`. */
+  async due(now: Date, limit = 100): Promise<LedgerEntry[]> {
+    const entries: LedgerEntry[] = [];
+    for (const shard of SHARDS) {
+      if (entries.length >= limit) break;
+      const result = await this.#doc.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: "pending-by-due",
+          KeyConditionExpression: "dueShard = :s AND dueAt <= :now",
+          ExpressionAttributeValues: { ":s": shard, ":now": now.toISOString() },
+          Limit: limit - entries.length,
+        }),
+      );
+      for (const item of result.Items ?? []) entries.push(toEntry(item));
+    }
+    return entries.filter((e) => e.status === "pending");
+  }
+
+  /** Moves a pending command's due time after a redelivery; false if it got handled meanwhile. */
+  async markRedelivered(eventId: string, nextDue: Date): Promise<boolean> {
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: eventId },
+          UpdateExpression: "SET dueAt = :due, lastRedeliveryAt = :now ADD redeliveries :one",
+          ConditionExpression: "#status = :pending",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":due": nextDue.toISOString(),
+            ":now": new Date().toISOString(),
+            ":one": 1,
+            ":pending": "pending",
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Stops redelivering a command (it keeps failing; it is in its queue's DLQ). */
+  async abandon(eventId: string): Promise<void> {
+    await this.#doc
+      .send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: eventId },
+          UpdateExpression: "SET #status = :abandoned REMOVE dueShard",
+          ConditionExpression: "#status = :pending",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":abandoned": "abandoned", ":pending": "pending" },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+}
+
+function toEntry(item: Record<string, unknown>): LedgerEntry {
+  return {
+    eventId: String(item.pk),
+    status: item.status as LedgerStatus,
+    commandType: String(item.commandType ?? ""),
+    ...(typeof item.command === "string"
+      ? { command: JSON.parse(item.command) as EventEnvelope }
+      : {}),
+    ...(typeof item.dueAt === "string" ? { dueAt: item.dueAt } : {}),
+    redeliveries: Number(item.redeliveries ?? 0),
+  };
+}

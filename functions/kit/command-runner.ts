@@ -1,0 +1,180 @@
+import type { EventInput } from "../../events/create.ts";
+import { createEvent } from "../../events/create.ts";
+import type { EventEnvelope } from "../../events/envelope.ts";
+import type { EventTypeName } from "../../events/types.ts";
+import { backoffDelay, sleep } from "./backoff.ts";
+import { VersionConflictError } from "./errors.ts";
+import type { Publisher } from "./publisher.ts";
+import type { ItemChange, Stored, VersionedStore } from "./versioned-store.ts";
+import { ConcurrentWriteError } from "./versioned-store.ts";
+
+/** An event a decider wants to emit, before it gets an envelope. */
+export interface Draft {
+  readonly eventType: EventTypeName;
+  readonly data: unknown;
+}
+
+/** One item a decision changes: its new state and the drafts it emits. */
+export interface PlannedChange<S = unknown> {
+  readonly stored: Stored<S>;
+  readonly state: S;
+  /** Facts of this item (they get this item's sequence numbers). */
+  readonly facts?: readonly Draft[];
+  /** Commands this item issues (a saga's next steps); no sequence. */
+  readonly commands?: readonly Draft[];
+  readonly set?: Readonly<Record<string, unknown>>;
+  readonly remove?: readonly string[];
+}
+
+/** The outcome of deciding on one message against freshly loaded state. */
+export interface Decision {
+  /** The item that remembers the message as handled (the command's target aggregate). */
+  readonly primary: Stored<unknown>;
+  /** Items to write; empty when the decision changes nothing. */
+  readonly changes: readonly PlannedChange[];
+  /** Items whose pending outbox should be published even if nothing changes. */
+  readonly touched: readonly Stored<unknown>[];
+}
+
+export interface RunOptions {
+  readonly store: VersionedStore;
+  readonly publisher: Publisher;
+  /** The command (or fact) being handled: causes the new events and is remembered as handled. */
+  readonly cause: EventEnvelope;
+  /** Loads fresh state and decides; called again after a version conflict. */
+  readonly decide: () => Promise<Decision>;
+  readonly maxAttempts?: number;
+  /** Called between commit and publish (tests use it to simulate a crash there). */
+  readonly afterCommit?: () => Promise<void>;
+  readonly now?: () => Date;
+}
+
+/** What a run did. */
+export interface RunResult {
+  readonly alreadyHandled: boolean;
+  readonly attempts: number;
+  readonly published: readonly EventEnvelope[];
+}
+
+/**
+ * The command-handler pattern with an outbox: decide on fresh state → one conditional write of
+ * the new state(s) with the events → publish → mark published. An event is published only if its
+ * state change committed (it is only ever published from the outbox), and every committed event is
+ * published (here, or by the outbox sweeper after a crash). A version conflict re-reads and
+ * decides again, with jittered backoff.
+ *
+ * A message already recorded as handled on its primary item changes nothing; its pending events,
+ * if a crash left any, are published.
+ *
+ * @example
+ * ```ts
+ * await runDecision({ store, publisher, cause: command, decide: async () => {
+ *   const order = await store.load(`Order#${id}`, initialOrder);
+ *   const facts = decideOrder(order.state, command, context, now);
+ *   return { primary: order, touched: [order],
+ *            changes: [{ stored: order, state: facts.reduce(evolveOrder, order.state), facts }] };
+ * }});
+ * ```
+ */
+export async function runDecision(options: RunOptions): Promise<RunResult> {
+  const maxAttempts = options.maxAttempts ?? 8;
+  const now = options.now ?? (() => new Date());
+  for (let attempt = 1; ; attempt++) {
+    const decision = await options.decide();
+    if (decision.primary.handled.includes(options.cause.eventId)) {
+      const published = await publishPending(options, decision.touched, []);
+      return { alreadyHandled: true, attempts: attempt, published };
+    }
+    const committed: ItemChange<unknown>[] = decision.changes.map((change) =>
+      toItemChange(change, options.cause, change.stored.key === decision.primary.key),
+    );
+    if (!committed.some((c) => c.stored.key === decision.primary.key)) {
+      // Remember the message even when the decision changes nothing (e.g. a rejected duplicate).
+      committed.push({
+        stored: decision.primary,
+        state: decision.primary.state,
+        events: [],
+        factCount: 0,
+        handledId: options.cause.eventId,
+      });
+    }
+    try {
+      await options.store.commit(committed, now());
+    } catch (error) {
+      if (error instanceof ConcurrentWriteError && attempt < maxAttempts) {
+        await sleep(backoffDelay(attempt, { baseDelayMs: 10, maxDelayMs: 500 }));
+        continue;
+      }
+      if (error instanceof ConcurrentWriteError) {
+        throw new VersionConflictError(error.keys, attempt, { cause: error });
+      }
+      throw error;
+    }
+    await options.afterCommit?.();
+    const touched = [
+      ...new Map(
+        [...decision.touched, ...committed.map((c) => c.stored)].map((s) => [s.key, s]),
+      ).values(),
+    ];
+    const published = await publishPending(
+      options,
+      touched,
+      committed.map((c) => ({ key: c.stored.key, events: c.events })),
+    );
+    return { alreadyHandled: false, attempts: attempt, published };
+  }
+}
+
+function toItemChange(
+  change: PlannedChange,
+  cause: EventEnvelope,
+  isPrimary: boolean,
+): ItemChange<unknown> {
+  const facts = (change.facts ?? []).map((draft, i) =>
+    createEvent(draft.eventType, draft.data as EventInput<EventTypeName>, {
+      causedBy: cause,
+      sequence: change.stored.sequence + i + 1,
+    }),
+  );
+  const commands = (change.commands ?? []).map((draft) =>
+    createEvent(draft.eventType, draft.data as EventInput<EventTypeName>, { causedBy: cause }),
+  );
+  return {
+    stored: change.stored,
+    state: change.state,
+    events: [...facts, ...commands],
+    factCount: facts.length,
+    handledId: isPrimary ? cause.eventId : undefined,
+    ...(change.set === undefined ? {} : { set: change.set }),
+    ...(change.remove === undefined ? {} : { remove: change.remove }),
+  };
+}
+
+/**
+ * Publishes what the touched items hold in their outboxes (older, crash-left events first) plus
+ * the new events, in time order per item, then marks them published.
+ */
+async function publishPending(
+  options: RunOptions,
+  touched: readonly Stored<unknown>[],
+  added: readonly { key: string; events: readonly EventEnvelope[] }[],
+): Promise<EventEnvelope[]> {
+  const byId = new Map<string, { event: EventEnvelope; key: string }>();
+  for (const item of touched) {
+    for (const event of item.outbox) byId.set(event.eventId, { event, key: item.key });
+  }
+  for (const { key, events } of added) {
+    for (const event of events) byId.set(event.eventId, { event, key });
+  }
+  if (byId.size === 0) return [];
+  const ordered = [...byId.values()].sort((a, b) =>
+    a.event.eventId < b.event.eventId ? -1 : a.event.eventId > b.event.eventId ? 1 : 0,
+  );
+  await options.publisher.publish(ordered.map((o) => o.event));
+  const byKey = new Map<string, string[]>();
+  for (const { event, key } of ordered) {
+    byKey.set(key, [...(byKey.get(key) ?? []), event.eventId]);
+  }
+  await Promise.all([...byKey].map(([key, ids]) => options.store.markPublished(key, ids)));
+  return ordered.map((o) => o.event);
+}

@@ -1,0 +1,135 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
+import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { fromSqsMessageBody } from "../../events/codecs/lambda.ts";
+import { EventError } from "../../events/errors.ts";
+import type { AnyCommand } from "../../events/types.ts";
+import { dynamoDocumentClient } from "./aws.ts";
+import type { FunctionDeclaration } from "./declarations.ts";
+import { tableOf } from "./env.ts";
+import { errorCode, UnexpectedEventTypeError } from "./errors.ts";
+import { MetricUnit, withEventLogKeys } from "./observability.ts";
+import type { Runtime } from "./runtime.ts";
+import { createRuntime } from "./runtime.ts";
+
+/** What a command handler learns about the delivery besides the command itself. */
+export interface FastLaneDelivery {
+  /** Set when the command came from an EventBridge archive replay. */
+  readonly replayName: string | undefined;
+  /** SQS receive count (1 on first delivery). */
+  readonly receiveCount: number;
+}
+
+export interface FastLaneHandlerOptions {
+  readonly declaration: FunctionDeclaration;
+  readonly handle: (
+    command: AnyCommand,
+    delivery: FastLaneDelivery,
+    runtime: Runtime,
+  ) => Promise<void>;
+  /** How long an idempotency record lasts; covers archive replays within the window. */
+  readonly idempotencyTtlSeconds?: number;
+}
+
+/**
+ * A Lambda handler for critical commands on the fast lane (SQS, fed by the EventBridge rules).
+ *
+ * Per record: decode the EventBridge event (upcast to the latest version) → a decode error or a
+ * command this function does not declare goes straight to the queue's DLQ with the reason, and the
+ * record counts as done → otherwise the command runs once per event id (Powertools idempotency on
+ * DynamoDB; a replayed or redelivered command that already completed is not applied twice, one
+ * that failed before runs now) → the command ledger records it as handled. Records that throw are
+ * reported as batch item failures (Powertools batch), so only they come back.
+ *
+ * @example
+ * ```ts
+ * export const handler = fastLaneHandler({ declaration, handle: async (command, delivery, runtime) => {
+ *   switch (command.eventType) { ... }
+ * }});
+ * ```
+ */
+export function fastLaneHandler(options: FastLaneHandlerOptions) {
+  const { declaration } = options;
+  if (declaration.trigger.kind !== "fast-lane") {
+    throw new Error(`${declaration.name} is not declared on the fast lane`);
+  }
+  const accepted = new Set<string>(declaration.trigger.commands);
+  const runtime = createRuntime(declaration);
+  const { logger, metrics } = runtime;
+
+  const idempotencyConfig = new IdempotencyConfig({
+    eventKeyJmesPath: "eventId",
+    expiresAfterSeconds: options.idempotencyTtlSeconds ?? 7 * 86_400,
+  });
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: tableOf(runtime.config, "idempotency"),
+    awsSdkV3Client: dynamoDocumentClient(),
+  });
+  const handleOnce = makeIdempotent(
+    async (command: AnyCommand, delivery: FastLaneDelivery) => {
+      await options.handle(command, delivery, runtime);
+      return { handled: command.eventId };
+    },
+    { persistenceStore, config: idempotencyConfig, dataIndexArgument: 0 },
+  );
+
+  const processor = new BatchProcessor(EventType.SQS);
+
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    let command: AnyCommand;
+    let replayName: string | undefined;
+    try {
+      const delivered = fromSqsMessageBody(record.body);
+      if (!accepted.has(delivered.event.eventType)) {
+        throw new UnexpectedEventTypeError(
+          declaration.name,
+          delivered.event.eventType,
+          delivered.event.eventId,
+        );
+      }
+      command = delivered.event as AnyCommand;
+      replayName = delivered.replayName;
+    } catch (error) {
+      if (error instanceof EventError || error instanceof UnexpectedEventTypeError) {
+        await runtime.sqsDeadLetters().send(record, error);
+        metrics.addMetric("DeadLettered", MetricUnit.Count, 1);
+        logger.error("command sent to the dead-letter queue", {
+          messageId: record.messageId,
+          code: errorCode(error),
+          reason: (error as Error).message,
+        });
+        return;
+      }
+      throw error;
+    }
+    await withEventLogKeys(logger, command, async () => {
+      const started = Date.now();
+      await handleOnce(command, {
+        replayName,
+        receiveCount: Number(record.attributes.ApproximateReceiveCount ?? "1"),
+      });
+      await runtime.ledger().markHandled(command.eventId, command.eventType, declaration.name);
+      metrics.addMetric("CommandsHandled", MetricUnit.Count, 1);
+      metrics.addMetric(
+        "FastLaneLatency",
+        MetricUnit.Milliseconds,
+        Math.max(0, Date.now() - Date.parse(command.occurredAt)),
+      );
+      logger.info("command handled", {
+        ms: Date.now() - started,
+        ...(replayName === undefined ? {} : { replayName }),
+      });
+    });
+  };
+
+  return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    idempotencyConfig.registerLambdaContext(context);
+    return processPartialResponse(event, recordHandler, processor, { context });
+  })
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}

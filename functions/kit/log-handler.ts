@@ -1,0 +1,85 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { Context } from "aws-lambda";
+import type { LogDelivery, MskEventRecord } from "../../events/codecs/lambda.ts";
+import { fromMskRecord } from "../../events/codecs/lambda.ts";
+import { EventError } from "../../events/errors.ts";
+import type { AnyEvent, EventTypeName } from "../../events/types.ts";
+import type { FunctionDeclaration } from "./declarations.ts";
+import { errorCode } from "./errors.ts";
+import type { KafkaBatchResponse, MskBatchEvent } from "./log-batch.ts";
+import { processKafkaBatch } from "./log-batch.ts";
+import { MetricUnit, withEventLogKeys } from "./observability.ts";
+import type { Runtime } from "./runtime.ts";
+import { createRuntime } from "./runtime.ts";
+
+export interface LogHandlerOptions {
+  readonly declaration: FunctionDeclaration;
+  /** Types this function acts on; other types on its topics are skipped (and committed). */
+  readonly eventTypes: ReadonlySet<EventTypeName> | "all";
+  readonly handle: (event: AnyEvent, position: LogDelivery, runtime: Runtime) => Promise<void>;
+}
+
+/**
+ * A Lambda handler for log records (MSK event source mapping). Per partition, in order: decode
+ * (upcasting old versions) → a record that cannot be decoded goes straight to the `dead-letters`
+ * topic with the reason and is counted as done → types the function does not handle are skipped
+ * → the rest go to `handle`. A failure stops its partition and is reported as a batch item
+ * failure, so Lambda retries from there (then bisects, then sends to the on-failure destination).
+ *
+ * @example
+ * ```ts
+ * export const handler = logHandler({ declaration, eventTypes: new Set(["OrderPlaced"]),
+ *   handle: async (event) => { ... } });
+ * ```
+ */
+export function logHandler(options: LogHandlerOptions) {
+  const { declaration } = options;
+  const runtime = createRuntime(declaration);
+  const { logger, metrics } = runtime;
+
+  const handleRecord = async (record: MskEventRecord): Promise<void> => {
+    let delivery: LogDelivery;
+    try {
+      delivery = fromMskRecord(record);
+    } catch (error) {
+      if (error instanceof EventError) {
+        await runtime.logDeadLetters().send([{ record, error }]);
+        metrics.addMetric("DeadLettered", MetricUnit.Count, 1);
+        logger.error("log record sent to the dead-letter topic", {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          code: errorCode(error),
+          reason: error.message,
+        });
+        return;
+      }
+      throw error;
+    }
+    const { event } = delivery;
+    if (options.eventTypes !== "all" && !options.eventTypes.has(event.eventType)) return;
+    await withEventLogKeys(logger, event, async () => {
+      await options.handle(event, delivery, runtime);
+      metrics.addMetric("EventsProcessed", MetricUnit.Count, 1);
+    });
+  };
+
+  return middy(async (event: MskBatchEvent, _context: Context): Promise<KafkaBatchResponse> => {
+    const response = await processKafkaBatch(event, handleRecord, (record, error) =>
+      logger.warn("record failed; it and the rest of its partition will be retried", {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    if (response.batchItemFailures.length > 0) {
+      metrics.addMetric("RecordsFailed", MetricUnit.Count, response.batchItemFailures.length);
+    }
+    return response;
+  })
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}

@@ -1,0 +1,40 @@
+/** Errors of the log port. Each names the topic, group or brokers involved. */
+
+/** The brokers did not acknowledge a send (after the client's own retries). */
+export class LogPublishError extends Error {
+  readonly topics: readonly string[];
+  constructor(topics: readonly string[], options: { cause: unknown }) {
+    super(
+      `the log did not acknowledge records for ${topics.join(", ")}: ${describe(options.cause)}`,
+      options,
+    );
+    this.name = "LogPublishError";
+    this.topics = topics;
+  }
+}
+
+/** An admin operation failed. */
+export class LogAdminError extends Error {
+  readonly operation: string;
+  constructor(operation: string, subject: string, options: { cause: unknown }) {
+    super(`${operation} ${subject}: ${describe(options.cause)}`, options);
+    this.name = "LogAdminError";
+    this.operation = operation;
+  }
+}
+
+/** A consumer group is active, so its offsets cannot be moved. */
+export class ConsumerGroupActiveError extends Error {
+  readonly groupId: string;
+  constructor(groupId: string, members: number) {
+    super(
+      `consumer group ${groupId} has ${members} active member(s); stop it before moving offsets`,
+    );
+    this.name = "ConsumerGroupActiveError";
+    this.groupId = groupId;
+  }
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

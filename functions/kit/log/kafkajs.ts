@@ -1,0 +1,338 @@
+import {
+  type Admin,
+  ConfigResourceTypes,
+  type Consumer,
+  Kafka,
+  type KafkaConfig,
+  logLevel,
+  Partitioners,
+  type Producer,
+} from "kafkajs";
+import { LogAdminError, LogPublishError } from "./errors.ts";
+import { mskIamToken } from "./msk-iam.ts";
+import type {
+  ConsumerOptions,
+  GroupDescription,
+  GroupOffset,
+  IncomingRecord,
+  LogAdmin,
+  LogClient,
+  LogConnection,
+  LogConsumer,
+  LogProducer,
+  NewTopic,
+  OutgoingRecord,
+  PartitionBatch,
+  PartitionOffsets,
+  TopicDescription,
+} from "./port.ts";
+
+function kafkaFor(connection: LogConnection, role: string): Kafka {
+  const region = connection.region ?? process.env.AWS_REGION ?? "us-east-1";
+  const config: KafkaConfig = {
+    clientId: `${connection.clientId}-${role}`,
+    brokers: [...connection.brokers],
+    logLevel: logLevel.ERROR,
+    ...(connection.auth === "iam"
+      ? {
+          ssl: true,
+          sasl: {
+            mechanism: "oauthbearer",
+            oauthBearerProvider: async () => ({ value: (await mskIamToken(region)).token }),
+          },
+        }
+      : {}),
+  };
+  return new Kafka(config);
+}
+
+class KafkajsProducer implements LogProducer {
+  readonly #producer: Producer;
+  #connected: Promise<void> | undefined;
+
+  constructor(connection: LogConnection) {
+    this.#producer = kafkaFor(connection, "producer").producer({
+      idempotent: true,
+      // kafkajs keeps sequence numbers right only with one request in flight per broker.
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  }
+
+  async send(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    this.#connected ??= this.#producer.connect();
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const record of records) {
+      const list = byTopic.get(record.topic) ?? [];
+      list.push(record);
+      byTopic.set(record.topic, list);
+    }
+    try {
+      await this.#connected;
+      await this.#producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((r) => ({ key: r.key, value: r.value, headers: { ...r.headers } })),
+        })),
+      });
+    } catch (error) {
+      throw new LogPublishError([...byTopic.keys()], { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#connected !== undefined) await this.#producer.disconnect();
+  }
+}
+
+class KafkajsConsumer implements LogConsumer {
+  readonly #consumer: Consumer;
+  readonly #options: ConsumerOptions;
+  #finish: ((error?: unknown) => void) | undefined;
+
+  constructor(connection: LogConnection, options: ConsumerOptions) {
+    this.#options = options;
+    this.#consumer = kafkaFor(connection, "consumer").consumer({
+      groupId: options.groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 15_000,
+      maxWaitTimeInMs: Math.max(10, Math.min(options.maxWaitMs, 500)),
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  async run(onBatch: (batch: PartitionBatch) => Promise<void>): Promise<void> {
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({
+      topics: [...this.#options.topics],
+      fromBeginning: this.#options.startFrom === "earliest",
+    });
+    const done = new Promise<void>((resolve, reject) => {
+      this.#finish = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    await this.#consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 16,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const messages = batch.messages;
+        for (let start = 0; start < messages.length; start += this.#options.maxBatchSize) {
+          if (!isRunning() || isStale()) return;
+          const chunk = messages.slice(start, start + this.#options.maxBatchSize);
+          const records: IncomingRecord[] = chunk.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            timestamp: Number(m.timestamp),
+            key: m.key,
+            value: m.value,
+            headers: Object.fromEntries(
+              Object.entries(m.headers ?? {}).flatMap(([k, v]) =>
+                v === undefined ? [] : [[k, Buffer.isBuffer(v) ? v : Buffer.from(String(v))]],
+              ),
+            ),
+          }));
+          try {
+            await onBatch({ topic: batch.topic, partition: batch.partition, records });
+          } catch (error) {
+            void this.stop().then(() => this.#finish?.(error));
+            return;
+          }
+          const last = chunk[chunk.length - 1];
+          if (last === undefined) continue;
+          resolveOffset(last.offset);
+          await this.#consumer.commitOffsets([
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: String(BigInt(last.offset) + 1n),
+            },
+          ]);
+          await heartbeat();
+        }
+      },
+    });
+    return done;
+  }
+
+  async stop(): Promise<void> {
+    await this.#consumer.disconnect();
+    this.#finish?.();
+  }
+}
+
+class KafkajsAdmin implements LogAdmin {
+  readonly #admin: Admin;
+  #connected: Promise<void> | undefined;
+
+  constructor(connection: LogConnection) {
+    this.#admin = kafkaFor(connection, "admin").admin();
+  }
+
+  async #wrap<T>(operation: string, subject: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      this.#connected ??= this.#admin.connect();
+      await this.#connected;
+      return await fn();
+    } catch (error) {
+      throw new LogAdminError(operation, subject, { cause: error });
+    }
+  }
+
+  listTopics(): Promise<string[]> {
+    return this.#wrap("list topics", "", () => this.#admin.listTopics());
+  }
+
+  describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
+    return this.#wrap("describe topics", names.join(","), async () => {
+      if (names.length === 0) return [];
+      const { topics } = await this.#admin.fetchTopicMetadata({ topics: [...names] });
+      const { resources } = await this.#admin.describeConfigs({
+        includeSynonyms: false,
+        resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+      });
+      return names.map((name) => {
+        const topic = topics.find((t) => t.name === name);
+        if (topic === undefined) throw new Error(`topic ${name} does not exist`);
+        const entries = resources.find((r) => r.resourceName === name)?.configEntries ?? [];
+        return {
+          name,
+          partitions: topic.partitions.length,
+          replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
+          configs: Object.fromEntries(entries.map((e) => [e.configName, e.configValue])),
+        };
+      });
+    });
+  }
+
+  createTopics(topics: readonly NewTopic[]): Promise<void> {
+    return this.#wrap("create topics", topics.map((t) => t.name).join(","), async () => {
+      await this.#admin.createTopics({
+        waitForLeaders: true,
+        topics: topics.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: t.replicationFactor,
+          configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    });
+  }
+
+  createPartitions(topic: string, totalPartitions: number): Promise<void> {
+    return this.#wrap("create partitions", topic, async () => {
+      await this.#admin.createPartitions({ topicPartitions: [{ topic, count: totalPartitions }] });
+    });
+  }
+
+  alterTopicConfigs(topic: string, configs: Readonly<Record<string, string>>): Promise<void> {
+    return this.#wrap("alter configs of", topic, async () => {
+      // AlterConfigs replaces the whole set: merge with what is there (dynamic values only).
+      const { resources } = await this.#admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+      });
+      const current = (resources[0]?.configEntries ?? []).filter((e) => !e.isDefault);
+      const merged = new Map(current.map((e) => [e.configName, e.configValue]));
+      for (const [name, value] of Object.entries(configs)) merged.set(name, value);
+      await this.#admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: topic,
+            configEntries: [...merged].map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+    });
+  }
+
+  deleteTopics(names: readonly string[]): Promise<void> {
+    return this.#wrap("delete topics", names.join(","), () =>
+      this.#admin.deleteTopics({ topics: [...names] }),
+    );
+  }
+
+  topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    return this.#wrap("list offsets of", topic, async () => {
+      const offsets = await this.#admin.fetchTopicOffsets(topic);
+      return offsets
+        .map((o) => ({ partition: o.partition, low: o.low, high: o.high }))
+        .sort((a, b) => a.partition - b.partition);
+    });
+  }
+
+  offsetsAtTime(topic: string, timestampMs: number) {
+    return this.#wrap("find offsets by time in", topic, async () => {
+      const [found, ends] = await Promise.all([
+        this.#admin.fetchTopicOffsetsByTimestamp(topic, timestampMs),
+        this.#admin.fetchTopicOffsets(topic),
+      ]);
+      return found
+        .map((f) => ({
+          partition: f.partition,
+          offset:
+            BigInt(f.offset) < 0n
+              ? (ends.find((e) => e.partition === f.partition)?.high ?? "0")
+              : f.offset,
+        }))
+        .sort((a, b) => a.partition - b.partition);
+    });
+  }
+
+  groupOffsets(groupId: string, topics: readonly string[]): Promise<GroupOffset[]> {
+    return this.#wrap("list offsets of group", groupId, async () => {
+      const fetched = await this.#admin.fetchOffsets({ groupId, topics: [...topics] });
+      return fetched.flatMap((t) =>
+        t.partitions.map((p) => ({
+          topic: t.topic,
+          partition: p.partition,
+          offset: BigInt(p.offset) < 0n ? null : p.offset,
+        })),
+      );
+    });
+  }
+
+  setGroupOffsets(
+    groupId: string,
+    topic: string,
+    offsets: readonly { partition: number; offset: string }[],
+  ): Promise<void> {
+    return this.#wrap("move offsets of group", groupId, () =>
+      this.#admin.setOffsets({ groupId, topic, partitions: [...offsets] }),
+    );
+  }
+
+  describeGroup(groupId: string): Promise<GroupDescription> {
+    return this.#wrap("describe group", groupId, async () => {
+      const { groups } = await this.#admin.describeGroups([groupId]);
+      const group = groups[0];
+      return { groupId, state: group?.state ?? "Dead", members: group?.members.length ?? 0 };
+    });
+  }
+
+  listGroups(): Promise<string[]> {
+    return this.#wrap("list groups", "", async () =>
+      (await this.#admin.listGroups()).groups.map((g) => g.groupId),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#connected !== undefined) await this.#admin.disconnect();
+  }
+}
+
+/** The kafkajs adapter (kept for comparison; last kafkajs release: February 2023). */
+export function kafkajsClient(connection: LogConnection): LogClient {
+  return {
+    name: "kafkajs",
+    producer: () => new KafkajsProducer(connection),
+    consumer: (options) => new KafkajsConsumer(connection, options),
+    admin: () => new KafkajsAdmin(connection),
+  };
+}

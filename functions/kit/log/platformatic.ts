@@ -1,0 +1,409 @@
+import {
+  Admin,
+  ConfigResourceTypes,
+  Consumer,
+  compatibilityPartitioner,
+  type Message,
+  ProduceAcks,
+  Producer,
+  stringSerializer,
+} from "@platformatic/kafka";
+import { PartitionBatcher } from "./batcher.ts";
+import { LogAdminError, LogPublishError } from "./errors.ts";
+import { mskIamToken } from "./msk-iam.ts";
+import type {
+  ConsumerOptions,
+  GroupDescription,
+  GroupOffset,
+  IncomingRecord,
+  LogAdmin,
+  LogClient,
+  LogConnection,
+  LogConsumer,
+  LogProducer,
+  NewTopic,
+  OutgoingRecord,
+  PartitionBatch,
+  PartitionOffsets,
+  TopicDescription,
+} from "./port.ts";
+
+/** Connection options shared by producer, consumer and admin. */
+function baseOptions(connection: LogConnection, role: string) {
+  const region = connection.region ?? process.env.AWS_REGION ?? "us-east-1";
+  return {
+    clientId: `${connection.clientId}-${role}`,
+    bootstrapBrokers: [...connection.brokers],
+    ...(connection.auth === "iam"
+      ? {
+          tls: {},
+          sasl: {
+            mechanism: "OAUTHBEARER" as const,
+            token: async () => (await mskIamToken(region)).token,
+          },
+        }
+      : {}),
+  };
+}
+
+function headersOf(message: Message<Buffer, Buffer, Buffer, Buffer>): Record<string, Buffer> {
+  const headers: Record<string, Buffer> = {};
+  for (const [name, value] of message.headers) headers[name.toString("utf8")] = value;
+  return headers;
+}
+
+function toIncoming(message: Message<Buffer, Buffer, Buffer, Buffer>): IncomingRecord {
+  return {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset.toString(),
+    timestamp: Number(message.timestamp),
+    key: message.key ?? null,
+    value: message.value ?? null,
+    headers: headersOf(message),
+  };
+}
+
+class PlatformaticProducer implements LogProducer {
+  readonly #producer: Producer<string, Buffer, string, string>;
+
+  constructor(connection: LogConnection) {
+    this.#producer = new Producer({
+      ...baseOptions(connection, "producer"),
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      // The library's default partitioner hashes keys differently from Java's (and kafkajs's)
+      // `murmur2 & 0x7fffffff`: with it, the same aggregate would land on another partition than
+      // with any other producer. The compatibility partitioner is Java's.
+      partitioner: compatibilityPartitioner,
+      serializers: {
+        key: stringSerializer,
+        headerKey: stringSerializer,
+        headerValue: stringSerializer,
+      },
+      retries: 10,
+      autocreateTopics: false,
+    });
+  }
+
+  async send(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    try {
+      await this.#producer.send({
+        messages: records.map((r) => ({
+          topic: r.topic,
+          key: r.key,
+          value: r.value,
+          headers: r.headers as Record<string, string>,
+        })),
+      });
+    } catch (error) {
+      throw new LogPublishError([...new Set(records.map((r) => r.topic))], { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#producer.close();
+  }
+}
+
+class PlatformaticConsumer implements LogConsumer {
+  readonly #connection: LogConnection;
+  readonly #options: ConsumerOptions;
+  #consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  #batcher: PartitionBatcher<Message<Buffer, Buffer, Buffer, Buffer>> | undefined;
+  #stopped = false;
+  #finish: ((error?: unknown) => void) | undefined;
+
+  constructor(connection: LogConnection, options: ConsumerOptions) {
+    this.#connection = connection;
+    this.#options = options;
+  }
+
+  async run(onBatch: (batch: PartitionBatch) => Promise<void>): Promise<void> {
+    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+      ...baseOptions(this.#connection, "consumer"),
+      groupId: this.#options.groupId,
+      autocommit: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 15_000,
+      maxWaitTime: Math.max(10, Math.min(this.#options.maxWaitMs, 500)),
+    });
+    this.#consumer = consumer;
+    const stream = await consumer.consume({
+      topics: [...this.#options.topics],
+      mode: "committed",
+      fallbackMode: this.#options.startFrom,
+      autocommit: false,
+    });
+    const done = new Promise<void>((resolve, reject) => {
+      this.#finish = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    const batcher = new PartitionBatcher<Message<Buffer, Buffer, Buffer, Buffer>>({
+      maxBatchSize: this.#options.maxBatchSize,
+      maxWaitMs: this.#options.maxWaitMs,
+      highWaterMark: this.#options.maxBatchSize * 20,
+      toRecord: toIncoming,
+      onBatch: async (batch, messages) => {
+        await onBatch(batch);
+        await messages[messages.length - 1]?.commit();
+      },
+      onPressure: (paused) => (paused ? stream.pause() : stream.resume()),
+      onError: (error) => {
+        void this.#shutdown().then(() => this.#finish?.(error));
+      },
+    });
+    this.#batcher = batcher;
+    stream.on("data", (message) => batcher.push(message));
+    stream.on("error", (error) => {
+      if (!this.#stopped) void this.#shutdown().then(() => this.#finish?.(error));
+    });
+    return done;
+  }
+
+  async #shutdown(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await this.#batcher?.drain();
+    this.#batcher?.clear();
+    await this.#consumer?.close(true).catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    await this.#shutdown();
+    this.#finish?.();
+  }
+}
+
+class PlatformaticAdmin implements LogAdmin {
+  readonly #admin: Admin;
+
+  constructor(connection: LogConnection) {
+    this.#admin = new Admin({ ...baseOptions(connection, "admin"), autocreateTopics: false });
+  }
+
+  async #wrap<T>(operation: string, subject: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw new LogAdminError(operation, subject, { cause: error });
+    }
+  }
+
+  listTopics(): Promise<string[]> {
+    return this.#wrap("list topics", "", () => this.#admin.listTopics());
+  }
+
+  describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
+    return this.#wrap("describe topics", names.join(","), async () => {
+      if (names.length === 0) return [];
+      const metadata = await this.#admin.metadata({ topics: [...names] });
+      const configs = await this.#admin.describeConfigs({
+        resources: names.map((name) => ({
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: name,
+          configurationKeys: null,
+        })),
+      });
+      return names.map((name) => {
+        const topic = metadata.topics.get(name);
+        if (topic === undefined) throw new Error(`topic ${name} does not exist`);
+        const described = configs.find((c) => c.resourceName === name);
+        const values: Record<string, string> = {};
+        for (const entry of described?.configs ?? []) {
+          if (typeof entry.value === "string") values[entry.name] = entry.value;
+        }
+        return {
+          name,
+          partitions: topic.partitionsCount,
+          replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
+          configs: values,
+        };
+      });
+    });
+  }
+
+  createTopics(topics: readonly NewTopic[]): Promise<void> {
+    return this.#wrap("create topics", topics.map((t) => t.name).join(","), async () => {
+      for (const topic of topics) {
+        await this.#admin.createTopics({
+          topics: [topic.name],
+          partitions: topic.partitions,
+          replicas: topic.replicationFactor,
+          configs: Object.entries(topic.configs).map(([name, value]) => ({ name, value })),
+        });
+      }
+    });
+  }
+
+  createPartitions(topic: string, totalPartitions: number): Promise<void> {
+    return this.#wrap("create partitions", topic, () =>
+      this.#admin.createPartitions({
+        topics: [{ name: topic, count: totalPartitions, assignments: [] }],
+      }),
+    );
+  }
+
+  alterTopicConfigs(topic: string, configs: Readonly<Record<string, string>>): Promise<void> {
+    return this.#wrap("alter configs of", topic, () =>
+      this.#admin.incrementalAlterConfigs({
+        resources: [
+          {
+            resourceType: ConfigResourceTypes.TOPIC,
+            resourceName: topic,
+            configs: Object.entries(configs).map(([name, value]) => ({
+              name,
+              configOperation: 0,
+              value,
+            })),
+          },
+        ],
+      }),
+    );
+  }
+
+  deleteTopics(names: readonly string[]): Promise<void> {
+    return this.#wrap("delete topics", names.join(","), () =>
+      this.#admin.deleteTopics({ topics: [...names] }),
+    );
+  }
+
+  topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    return this.#wrap("list offsets of", topic, async () => {
+      const metadata = await this.#admin.metadata({ topics: [topic] });
+      const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+      const partitions = Array.from({ length: count }, (_, i) => i);
+      const [low, high] = await Promise.all(
+        [-2n, -1n].map((timestamp) =>
+          this.#admin.listOffsets({
+            topics: [
+              {
+                name: topic,
+                partitions: partitions.map((p) => ({ partitionIndex: p, timestamp })),
+              },
+            ],
+          }),
+        ),
+      );
+      const offsetOf = (listed: typeof low, partition: number) =>
+        String(listed?.[0]?.partitions.find((p) => p.partitionIndex === partition)?.offset ?? 0n);
+      return partitions.map((partition) => ({
+        partition,
+        low: offsetOf(low, partition),
+        high: offsetOf(high, partition),
+      }));
+    });
+  }
+
+  offsetsAtTime(
+    topic: string,
+    timestampMs: number,
+  ): Promise<{ partition: number; offset: string }[]> {
+    return this.#wrap("find offsets by time in", topic, async () => {
+      const ends = await this.topicOffsets(topic);
+      const listed = await this.#admin.listOffsets({
+        topics: [
+          {
+            name: topic,
+            partitions: ends.map((e) => ({
+              partitionIndex: e.partition,
+              timestamp: BigInt(timestampMs),
+            })),
+          },
+        ],
+      });
+      return ends.map((end) => {
+        const found = listed[0]?.partitions.find((p) => p.partitionIndex === end.partition);
+        const offset = found === undefined || found.offset < 0n ? end.high : String(found.offset);
+        return { partition: end.partition, offset };
+      });
+    });
+  }
+
+  groupOffsets(groupId: string, topics: readonly string[]): Promise<GroupOffset[]> {
+    return this.#wrap("list offsets of group", groupId, async () => {
+      const result: GroupOffset[] = [];
+      const partitionsByTopic = new Map<string, number>();
+      const metadata = await this.#admin.metadata({ topics: [...topics] });
+      for (const topic of topics) {
+        partitionsByTopic.set(topic, metadata.topics.get(topic)?.partitionsCount ?? 0);
+      }
+      const listed = await this.#admin.listConsumerGroupOffsets({
+        groups: [
+          {
+            groupId,
+            topics: topics.map((name) => ({
+              name,
+              partitionIndexes: Array.from(
+                { length: partitionsByTopic.get(name) ?? 0 },
+                (_, i) => i,
+              ),
+            })),
+          },
+        ],
+      });
+      for (const topic of listed[0]?.topics ?? []) {
+        for (const p of topic.partitions) {
+          result.push({
+            topic: topic.name,
+            partition: p.partitionIndex,
+            offset: p.committedOffset < 0n ? null : String(p.committedOffset),
+          });
+        }
+      }
+      return result;
+    });
+  }
+
+  setGroupOffsets(
+    groupId: string,
+    topic: string,
+    offsets: readonly { partition: number; offset: string }[],
+  ): Promise<void> {
+    return this.#wrap("move offsets of group", groupId, () =>
+      this.#admin.alterConsumerGroupOffsets({
+        groupId,
+        topics: [
+          {
+            name: topic,
+            partitionOffsets: offsets.map((o) => ({
+              partition: o.partition,
+              offset: BigInt(o.offset),
+            })),
+          },
+        ],
+      }),
+    );
+  }
+
+  describeGroup(groupId: string): Promise<GroupDescription> {
+    return this.#wrap("describe group", groupId, async () => {
+      const groups = await this.#admin.describeGroups({ groups: [groupId] });
+      const group = groups.get(groupId);
+      return {
+        groupId,
+        state: group?.state ?? "Dead",
+        members: group?.members.size ?? 0,
+      };
+    });
+  }
+
+  listGroups(): Promise<string[]> {
+    return this.#wrap("list groups", "", async () => [...(await this.#admin.listGroups()).keys()]);
+  }
+
+  async close(): Promise<void> {
+    await this.#admin.close();
+  }
+}
+
+/** The `@platformatic/kafka` adapter (the default). */
+export function platformaticClient(connection: LogConnection): LogClient {
+  return {
+    name: "platformatic",
+    producer: () => new PlatformaticProducer(connection),
+    consumer: (options) => new PlatformaticConsumer(connection, options),
+    admin: () => new PlatformaticAdmin(connection),
+  };
+}

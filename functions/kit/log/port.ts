@@ -1,0 +1,142 @@
+/**
+ * The log port: the small surface Duplex needs from a Kafka client. Two adapters implement it
+ * (`@platformatic/kafka`, the default, and kafkajs); the choice and the measurements behind it are
+ * in `docs/kafka-client.md`. Nothing outside `functions/kit/log/` imports a Kafka library.
+ */
+
+/** A record to append to the log. */
+export interface OutgoingRecord {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A record read from the log. Offsets are decimal strings (Kafka offsets are 64-bit). */
+export interface IncomingRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer>>;
+}
+
+/** Consecutive records of one partition, in log order. */
+export interface PartitionBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly IncomingRecord[];
+}
+
+/**
+ * Appends records. `send` resolves only when every record is acknowledged by all in-sync replicas
+ * (acks=all) through an idempotent producer, so a retried send never duplicates and order per
+ * partition holds.
+ */
+export interface LogProducer {
+  send(records: readonly OutgoingRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a group without committed offsets starts. */
+  readonly startFrom: "earliest" | "latest";
+  /** Most records handed over in one batch. */
+  readonly maxBatchSize: number;
+  /** How long to wait for a batch to fill before handing over what there is. */
+  readonly maxWaitMs: number;
+}
+
+/**
+ * Reads a consumer group's share of the topics as per-partition batches. The batch's offsets are
+ * committed after `onBatch` resolves; if it rejects, nothing is committed and the consumer stops
+ * (at-least-once: a restart re-reads the batch). Batches of one partition never overlap.
+ */
+export interface LogConsumer {
+  run(onBatch: (batch: PartitionBatch) => Promise<void>): Promise<void>;
+  /** Stops fetching, waits for in-flight batches, leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface TopicDescription {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+export interface NewTopic {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** First offset still in the log. */
+  readonly low: string;
+  /** Offset the next record will get (the end of the log). */
+  readonly high: string;
+}
+
+export interface GroupOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** Committed offset (next to read), or `null` when the group never committed here. */
+  readonly offset: string | null;
+}
+
+export interface GroupDescription {
+  readonly groupId: string;
+  /** Kafka's group state: Empty, Stable, PreparingRebalance, CompletingRebalance, Dead, ... */
+  readonly state: string;
+  readonly members: number;
+}
+
+/** Topic and consumer-group administration. */
+export interface LogAdmin {
+  listTopics(): Promise<string[]>;
+  describeTopics(names: readonly string[]): Promise<TopicDescription[]>;
+  createTopics(topics: readonly NewTopic[]): Promise<void>;
+  createPartitions(topic: string, totalPartitions: number): Promise<void>;
+  alterTopicConfigs(topic: string, configs: Readonly<Record<string, string>>): Promise<void>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /** Per partition, the first offset whose timestamp is at or after `timestampMs` (or the end). */
+  offsetsAtTime(
+    topic: string,
+    timestampMs: number,
+  ): Promise<{ partition: number; offset: string }[]>;
+  groupOffsets(groupId: string, topics: readonly string[]): Promise<GroupOffset[]>;
+  setGroupOffsets(
+    groupId: string,
+    topic: string,
+    offsets: readonly { partition: number; offset: string }[],
+  ): Promise<void>;
+  describeGroup(groupId: string): Promise<GroupDescription>;
+  listGroups(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** How to reach the brokers. */
+export interface LogConnection {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** `iam`: TLS + SASL/OAUTHBEARER with an MSK IAM token; `none`: plaintext (local). */
+  readonly auth: "iam" | "none";
+  /** Region for the MSK IAM signer. */
+  readonly region?: string;
+}
+
+/** A Kafka client behind the port. */
+export interface LogClient {
+  readonly name: "platformatic" | "kafkajs";
+  producer(): LogProducer;
+  consumer(options: ConsumerOptions): LogConsumer;
+  admin(): LogAdmin;
+}

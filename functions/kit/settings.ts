@@ -1,0 +1,24 @@
+import { InvalidEnvironmentVariableError } from "./errors.ts";
+
+/**
+ * Tunables with defaults suited to AWS; the local stack sets shorter ones so that drills finish
+ * in seconds. Each is read once, at cold start.
+ */
+function seconds(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new InvalidEnvironmentVariableError(name, "a positive number of seconds");
+  }
+  return value;
+}
+
+/** How long after a critical command is logged its handling must be recorded (default 60 s). */
+export const fastLaneDeadlineSeconds = () => seconds("DUPLEX_FAST_LANE_DEADLINE_SECONDS", 60);
+
+/** Redeliveries of one command before the reconciler gives up (it is then in a DLQ). */
+export const maxRedeliveries = () => seconds("DUPLEX_FAST_LANE_MAX_REDELIVERIES", 3);
+
+/** How long a committed event may wait in the outbox before the sweeper publishes it. */
+export const outboxGraceSeconds = () => seconds("DUPLEX_OUTBOX_GRACE_SECONDS", 10);
