@@ -56,8 +56,12 @@ export async function installKafka(
   const hash = pomHash();
   const staging = `${paths.kafkaLib}.tmp-${process.pid}`;
   const logPath = logFile("install-kafka");
-  rmSync(staging, { recursive: true, force: true });
   mkdirSync(dirname(staging), { recursive: true });
+  // Leftovers of interrupted installs (any pid) go first.
+  for (const entry of readdirSync(dirname(staging))) {
+    if (entry.startsWith("lib.tmp-"))
+      rmSync(join(dirname(staging), entry), { recursive: true, force: true });
+  }
   log("kafka: downloading Kafka 4.3.1 jars from Maven Central (first run only)…");
   const result = await runLogged(
     "mvn",
