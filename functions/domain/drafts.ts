@@ -1,4 +1,3 @@
-import type { EventInput } from "../../events/create.ts";
 import type { CriticalCommandName, EventData, EventTypeName } from "../../events/types.ts";
 
 /** The name of any fact (an event type that is not a critical command). */
@@ -8,12 +7,16 @@ export type FactName = Exclude<EventTypeName, CriticalCommandName>;
  * What a decider or the saga produces: the type and the data of a new event, without an envelope.
  * The runtime wraps it (`createEvent(draft.eventType, draft.data, { causedBy })`), which validates
  * the data and fills in ids, timestamps and correlation. Keeping envelopes out of the domain keeps
- * it free of clocks and id generators, so a decision can be replayed and compared byte for byte.
+ * it free of clocks and id generators, so a decision can be replayed and compared as is.
+ *
+ * The data is complete (the latest version's output: no default left to fill), so a draft is
+ * also valid producer input (`EventInput<T>`) and can be folded into a state by `evolve` before
+ * it is published, exactly as the event that will be read back.
  *
  * A discriminated union on `eventType`, so narrowing one narrows `data`.
  */
 export type EventDraft<T extends EventTypeName = EventTypeName> = {
-  readonly [K in T]: { readonly eventType: K; readonly data: EventInput<K> };
+  readonly [K in T]: { readonly eventType: K; readonly data: EventData<K> };
 }[T];
 
 /** A draft of a critical command (what the saga issues). */
@@ -39,8 +42,8 @@ export type EventBody<T extends EventTypeName = EventTypeName> = {
  * reserve.eventType; // "ReserveInventoryRequested"
  * ```
  */
-export function draft<T extends EventTypeName>(eventType: T, data: EventInput<T>): EventDraft<T> {
-  // TypeScript cannot see that a generic `{ eventType: T; data: EventInput<T> }` is one member of
+export function draft<T extends EventTypeName>(eventType: T, data: EventData<T>): EventDraft<T> {
+  // TypeScript cannot see that a generic `{ eventType: T; data: EventData<T> }` is one member of
   // the mapped union; the signature above is what keeps callers honest.
   return { eventType, data } as unknown as EventDraft<T>;
 }

@@ -1,4 +1,5 @@
 import { expect } from "vitest";
+import type { EventInput } from "../../../events/create.ts";
 import { createEvent } from "../../../events/create.ts";
 import type { CriticalCommandName, EventTypeName } from "../../../events/types.ts";
 import type { EventBody, EventDraft } from "../../../functions/domain/drafts.ts";
@@ -7,10 +8,23 @@ import type { EventBody, EventDraft } from "../../../functions/domain/drafts.ts"
 export const NOW = new Date("2026-11-23T10:00:00.000Z");
 
 /**
+ * A message as a producer may write it: defaults may be left out. Every `EventDraft` is one; the
+ * tests use this for commands that rely on the catalog's defaults.
+ */
+export type InputDraft<T extends EventTypeName = EventTypeName> = {
+  readonly [K in T]: { readonly eventType: K; readonly data: EventInput<K> };
+}[T];
+
+/** An input draft; see {@link InputDraft}. */
+export function input<T extends EventTypeName>(eventType: T, data: EventInput<T>): InputDraft<T> {
+  return { eventType, data } as unknown as InputDraft<T>;
+}
+
+/**
  * A draft as the runtime would publish it: validated by the catalog and with defaults filled in.
  * Throws a SchemaViolationError naming the field when a draft is not a valid event.
  */
-export function toEvent<T extends EventTypeName>(d: EventDraft<T>): EventBody<T> {
+export function toEvent<T extends EventTypeName>(d: InputDraft<T>): EventBody<T> {
   return createEvent(d.eventType, d.data as never, { occurredAt: NOW }) as unknown as EventBody<T>;
 }
 
@@ -35,9 +49,9 @@ export function deciderSpec<S, C extends CriticalCommandName, X>(
   decider: DeciderUnderTest<S, C, X>,
 ) {
   return {
-    given(history: readonly EventDraft[]) {
+    given(history: readonly InputDraft[]) {
       return {
-        when(command: EventDraft<C>, context: X, now: Date = NOW) {
+        when(command: InputDraft<C>, context: X, now: Date = NOW) {
           const decide = () => {
             const events = history.map((d) => toEvent(d));
             const received = toEvent(command) as EventBody<C>;

@@ -3,7 +3,7 @@ import { foldAggregate } from "../../../functions/domain/aggregates.ts";
 import type { EventBody, EventDraft } from "../../../functions/domain/drafts.ts";
 import { draft } from "../../../functions/domain/drafts.ts";
 import * as inventory from "../../../functions/domain/inventory.ts";
-import { deciderSpec, NOW, toEvent } from "./decider-spec.ts";
+import { deciderSpec, input, NOW, toEvent } from "./decider-spec.ts";
 
 /** The deciding state a handler would load: the command's reservation and named products. */
 function stateFor(
@@ -99,7 +99,7 @@ describe("inventory: ReserveInventoryRequested", () => {
   it("takes the default hold of 600 seconds when the command leaves it out", () => {
     spec
       .given([restocked("p-1", 5)])
-      .when(draft("ReserveInventoryRequested", { orderId: "o-1", items: kettles }), undefined)
+      .when(input("ReserveInventoryRequested", { orderId: "o-1", items: kettles }), undefined)
       .then([reserved(kettles)]);
   });
 

@@ -3,7 +3,7 @@ import { foldAggregate } from "../../../functions/domain/aggregates.ts";
 import type { EventDraft } from "../../../functions/domain/drafts.ts";
 import { draft } from "../../../functions/domain/drafts.ts";
 import * as orders from "../../../functions/domain/orders.ts";
-import { deciderSpec, NOW, toEvent } from "./decider-spec.ts";
+import { deciderSpec, input, NOW, toEvent } from "./decider-spec.ts";
 
 const spec = deciderSpec({
   stateFor: (history, command) => foldAggregate("Order", command.data.orderId, history),
@@ -110,7 +110,7 @@ describe("orders: PlaceOrderRequested", () => {
     const { currency: _, ...withoutCurrency } = place([{ productId: "p-2", quantity: 3 }]).data;
     spec
       .given([])
-      .when(draft("PlaceOrderRequested", withoutCurrency), catalogue)
+      .when(input("PlaceOrderRequested", withoutCurrency), catalogue)
       .then([
         draft("OrderPlaced", {
           ...placed.data,
