@@ -1,6 +1,7 @@
 import type { EventInput } from "../../events/create.ts";
 import { createEvent } from "../../events/create.ts";
 import type { EventEnvelope } from "../../events/envelope.ts";
+import { eventDefinition } from "../../events/registry.ts";
 import type { EventTypeName } from "../../events/types.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
 import { VersionConflictError } from "./errors.ts";
@@ -26,6 +27,13 @@ export interface PlannedChange<S = unknown> {
   readonly remove?: readonly string[];
 }
 
+/** What caused a decision: a command, a fact, or a sweep acting for a flow. */
+export interface Cause {
+  readonly eventId: string;
+  readonly correlationId: string;
+  readonly traceparent?: string | undefined;
+}
+
 /** The outcome of deciding on one message against freshly loaded state. */
 export interface Decision {
   /** The item that remembers the message as handled (the command's target aggregate). */
@@ -34,13 +42,19 @@ export interface Decision {
   readonly changes: readonly PlannedChange[];
   /** Items whose pending outbox should be published even if nothing changes. */
   readonly touched: readonly Stored<unknown>[];
+  /**
+   * Whether to remember the message on the primary item even when nothing changes (default
+   * true). False for messages that are harmless to see again and frequent, such as the facts a
+   * saga ignores.
+   */
+  readonly recordHandled?: boolean;
 }
 
 export interface RunOptions {
   readonly store: VersionedStore;
   readonly publisher: Publisher;
   /** The command (or fact) being handled: causes the new events and is remembered as handled. */
-  readonly cause: EventEnvelope;
+  readonly cause: Cause;
   /** Loads fresh state and decides; called again after a version conflict. */
   readonly decide: () => Promise<Decision>;
   readonly maxAttempts?: number;
@@ -88,6 +102,10 @@ export async function runDecision(options: RunOptions): Promise<RunResult> {
     const committed: ItemChange<unknown>[] = decision.changes.map((change) =>
       toItemChange(change, options.cause, change.stored.key === decision.primary.key),
     );
+    if (committed.length === 0 && decision.recordHandled === false) {
+      const published = await publishPending(options, decision.touched, []);
+      return { alreadyHandled: false, attempts: attempt, published };
+    }
     if (!committed.some((c) => c.stored.key === decision.primary.key)) {
       // Remember the message even when the decision changes nothing (e.g. a rejected duplicate).
       committed.push({
@@ -127,7 +145,7 @@ export async function runDecision(options: RunOptions): Promise<RunResult> {
 
 function toItemChange(
   change: PlannedChange,
-  cause: EventEnvelope,
+  cause: Cause,
   isPrimary: boolean,
 ): ItemChange<unknown> {
   const facts = (change.facts ?? []).map((draft, i) =>
@@ -177,4 +195,42 @@ async function publishPending(
   }
   await Promise.all([...byKey].map(([key, ids]) => options.store.markPublished(key, ids)));
   return ordered.map((o) => o.event);
+}
+
+/**
+ * A draft with its data parsed by the catalog (defaults filled in), i.e. what the event will
+ * carry — the form `evolve` functions take.
+ */
+export function parseDraft<D extends Draft>(draft: D): D {
+  const definition = eventDefinition(draft.eventType);
+  return { ...draft, data: definition.latestSchema.parse(draft.data) };
+}
+
+/**
+ * The usual decision: one aggregate, loaded fresh; `decide` returns its facts, `evolve` folds them
+ * into the new state.
+ *
+ * @example
+ * ```ts
+ * decide: () => decideOn(store, `Delivery#${id}`, deliveries.initialState,
+ *   (state) => deliveries.decide(state, command, undefined, new Date()),
+ *   (state, fact) => deliveries.evolve(state, fact)),
+ * ```
+ */
+export async function decideOn<S, F extends Draft>(
+  store: VersionedStore,
+  key: string,
+  initialState: S,
+  decide: (state: S) => readonly Draft[],
+  evolve: (state: S, fact: F) => S,
+): Promise<Decision> {
+  const stored = await store.load(key, initialState);
+  // Parsed by the catalog, a draft's data is the fact's data: the type `evolve` takes.
+  const facts = decide(stored.state).map(parseDraft) as unknown as F[];
+  return {
+    primary: stored,
+    touched: [stored],
+    changes:
+      facts.length === 0 ? [] : [{ stored, state: facts.reduce(evolve, stored.state), facts }],
+  };
 }

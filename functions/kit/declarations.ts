@@ -116,7 +116,8 @@ export const fastLaneDefaults = {
 /** The defaults every log consumer uses. */
 export const logDefaults = {
   batchSize: 100,
-  batchingWindowSeconds: 1,
+  // Latency over batch size: an order's next step waits for this window.
+  batchingWindowSeconds: 0,
   startingPosition: "TRIM_HORIZON",
   maxRetries: 3,
   splitBatchOnError: true,
@@ -144,6 +145,8 @@ export const ENV = {
   fastLaneQueues: "DUPLEX_FAST_LANE_QUEUES",
   /** Stage name (`local`, `dev`, `prod`). */
   stage: "DUPLEX_STAGE",
+  /** Prefix of every topic name: empty on AWS, a per-run namespace locally. */
+  topicPrefix: "DUPLEX_TOPIC_PREFIX",
 } as const;
 
 /**

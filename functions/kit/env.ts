@@ -13,6 +13,8 @@ export interface RuntimeConfig {
     | undefined;
   /** Critical command type → URL of its fast-lane queue. */
   readonly fastLaneQueues: Readonly<Record<string, string>> | undefined;
+  /** Prefix of every topic name (empty on AWS; a per-run namespace locally). */
+  readonly topicPrefix: string;
 }
 
 /**
@@ -78,6 +80,7 @@ export function readRuntimeConfig(
     eventBusName,
     kafka,
     fastLaneQueues,
+    topicPrefix: env.DUPLEX_TOPIC_PREFIX ?? "",
   };
 }
 

@@ -12,7 +12,7 @@ import { dynamoDocumentClient } from "./aws.ts";
 import type { FunctionDeclaration } from "./declarations.ts";
 import { tableOf } from "./env.ts";
 import { errorCode, UnexpectedEventTypeError } from "./errors.ts";
-import { MetricUnit, withEventLogKeys } from "./observability.ts";
+import { eventLogKeys, MetricUnit } from "./observability.ts";
 import type { Runtime } from "./runtime.ts";
 import { createRuntime } from "./runtime.ts";
 
@@ -106,23 +106,22 @@ export function fastLaneHandler(options: FastLaneHandlerOptions) {
       }
       throw error;
     }
-    await withEventLogKeys(logger, command, async () => {
-      const started = Date.now();
-      await handleOnce(command, {
-        replayName,
-        receiveCount: Number(record.attributes.ApproximateReceiveCount ?? "1"),
-      });
-      await runtime.ledger().markHandled(command.eventId, command.eventType, declaration.name);
-      metrics.addMetric("CommandsHandled", MetricUnit.Count, 1);
-      metrics.addMetric(
-        "FastLaneLatency",
-        MetricUnit.Milliseconds,
-        Math.max(0, Date.now() - Date.parse(command.occurredAt)),
-      );
-      logger.info("command handled", {
-        ms: Date.now() - started,
-        ...(replayName === undefined ? {} : { replayName }),
-      });
+    const started = Date.now();
+    await handleOnce(command, {
+      replayName,
+      receiveCount: Number(record.attributes.ApproximateReceiveCount ?? "1"),
+    });
+    await runtime.ledger().markHandled(command.eventId, command.eventType, declaration.name);
+    metrics.addMetric("CommandsHandled", MetricUnit.Count, 1);
+    metrics.addMetric(
+      "FastLaneLatency",
+      MetricUnit.Milliseconds,
+      Math.max(0, Date.now() - Date.parse(command.occurredAt)),
+    );
+    logger.info("command handled", {
+      ...eventLogKeys(command),
+      ms: Date.now() - started,
+      ...(replayName === undefined ? {} : { replayName }),
     });
   };
 

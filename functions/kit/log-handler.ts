@@ -10,7 +10,7 @@ import type { FunctionDeclaration } from "./declarations.ts";
 import { errorCode } from "./errors.ts";
 import type { KafkaBatchResponse, MskBatchEvent } from "./log-batch.ts";
 import { processKafkaBatch } from "./log-batch.ts";
-import { MetricUnit, withEventLogKeys } from "./observability.ts";
+import { eventLogKeys, MetricUnit } from "./observability.ts";
 import type { Runtime } from "./runtime.ts";
 import { createRuntime } from "./runtime.ts";
 
@@ -60,10 +60,16 @@ export function logHandler(options: LogHandlerOptions) {
     }
     const { event } = delivery;
     if (options.eventTypes !== "all" && !options.eventTypes.has(event.eventType)) return;
-    await withEventLogKeys(logger, event, async () => {
+    try {
       await options.handle(event, delivery, runtime);
-      metrics.addMetric("EventsProcessed", MetricUnit.Count, 1);
-    });
+    } catch (error) {
+      logger.warn("event handling failed", {
+        ...eventLogKeys(event),
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
+    metrics.addMetric("EventsProcessed", MetricUnit.Count, 1);
   };
 
   return middy(async (event: MskBatchEvent, _context: Context): Promise<KafkaBatchResponse> => {

@@ -22,7 +22,10 @@ export function createObservability(functionName: string): Observability {
   };
 }
 
-/** The keys every log line about an event carries. */
+/**
+ * The keys every log line about an event carries. Passed on each call rather than appended to the
+ * logger: records of a batch run concurrently and would overwrite each other's keys.
+ */
 export function eventLogKeys(event: EventEnvelope): Record<string, string> {
   return {
     eventId: event.eventId,
@@ -31,21 +34,6 @@ export function eventLogKeys(event: EventEnvelope): Record<string, string> {
     correlationId: event.correlationId,
     causationId: event.causationId,
   };
-}
-
-/** Runs `fn` with the event's ids on every log line, removing them afterwards. */
-export async function withEventLogKeys<T>(
-  logger: Logger,
-  event: EventEnvelope,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const keys = eventLogKeys(event);
-  logger.appendKeys(keys);
-  try {
-    return await fn();
-  } finally {
-    logger.removeKeys(Object.keys(keys));
-  }
 }
 
 export { MetricUnit };

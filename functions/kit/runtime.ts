@@ -8,6 +8,7 @@ import { readRuntimeConfig, tableOf } from "./env.ts";
 import type { FastLane, FastLaneResult } from "./fast-lane.ts";
 import { EventBridgeFastLane } from "./fast-lane.ts";
 import { createLogClient, type LogClientName } from "./log/client.ts";
+import { namespacedProducer } from "./log/namespace.ts";
 import type { LogClient, LogProducer } from "./log/port.ts";
 import type { Observability } from "./observability.ts";
 import { createObservability } from "./observability.ts";
@@ -77,7 +78,7 @@ export function createRuntime(declaration: FunctionDeclaration): Runtime {
     return log;
   };
   const logProducer = (): LogProducer => {
-    producer ??= logClient().producer();
+    producer ??= namespacedProducer(logClient().producer(), config.topicPrefix);
     return producer;
   };
   const fastLane: FastLane =

@@ -1,15 +1,11 @@
-import {
-  type Admin,
-  ConfigResourceTypes,
-  type Consumer,
-  Kafka,
-  type KafkaConfig,
-  logLevel,
-  Partitioners,
-  type Producer,
-} from "kafkajs";
+import type { Admin, Consumer, KafkaConfig, Producer } from "kafkajs";
+import kafkajs from "kafkajs";
 import { LogAdminError, LogPublishError } from "./errors.ts";
 import { mskIamToken } from "./msk-iam.ts";
+
+// kafkajs is CommonJS without static named exports: take them from the default export.
+const { ConfigResourceTypes, Kafka, logLevel, Partitioners } = kafkajs;
+
 import type {
   ConsumerOptions,
   GroupDescription,
@@ -27,7 +23,7 @@ import type {
   TopicDescription,
 } from "./port.ts";
 
-function kafkaFor(connection: LogConnection, role: string): Kafka {
+function kafkaFor(connection: LogConnection, role: string): InstanceType<typeof Kafka> {
   const region = connection.region ?? process.env.AWS_REGION ?? "us-east-1";
   const config: KafkaConfig = {
     clientId: `${connection.clientId}-${role}`,

@@ -1,0 +1,246 @@
+import { join } from "node:path";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { FunctionDeclaration } from "../../functions/kit/declarations.ts";
+import { consumerGroupFor, ENV, tableEnvVar } from "../../functions/kit/declarations.ts";
+import type { LogClientName } from "../../functions/kit/log/client.ts";
+import { createLogClient } from "../../functions/kit/log/client.ts";
+import { namespacedProducer, physicalTopic } from "../../functions/kit/log/namespace.ts";
+import type { LogClient, LogProducer } from "../../functions/kit/log/port.ts";
+import { functionDeclarations } from "../../functions/registry.ts";
+import type { LocalEndpoints } from "../stack/endpoints.ts";
+import { LocalFunction } from "./local-function.ts";
+import { LogPoller } from "./log-poller.ts";
+import type { LocalResources } from "./resources.ts";
+import { SqsPoller } from "./sqs-poller.ts";
+
+/** Settings that are environment variables of the functions (see functions/kit/settings.ts). */
+export interface LocalSettings {
+  readonly fastLaneDeadlineSeconds?: number;
+  readonly outboxGraceSeconds?: number;
+  readonly logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+}
+
+export interface HostOptions {
+  readonly resources: LocalResources;
+  readonly endpoints: LocalEndpoints;
+  /** Function names to run; all but custom resources by default. */
+  readonly functions?: readonly string[];
+  /** Topic namespace of this run (`DUPLEX_TOPIC_PREFIX`); consumer groups get it too. */
+  readonly topicPrefix?: string;
+  readonly settings?: LocalSettings;
+  /** Extra variables per function (a drill's failure switch, a tighter timeout...). */
+  readonly functionEnv?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly kafkaClient?: LogClientName;
+  /** Start every function's environment before taking records (default true). */
+  readonly prewarm?: boolean;
+  /** SQS pollers per queue (Lambda starts with five). */
+  readonly pollersPerQueue?: number;
+  readonly logDir?: string;
+}
+
+export interface HostStats {
+  readonly functions: Record<
+    string,
+    { invocations: number; errors: number; coldStarts: number; avgMs: number }
+  >;
+  readonly deadLetteredByHost: number;
+}
+
+/**
+ * The local functions host: runs every declared function against the local stack with the
+ * semantics of Lambda's event source mappings, reading the same declarations CDK reads. Handlers
+ * get the same environment variables as on AWS (plus `AWS_ENDPOINT_URL`) and cannot tell the
+ * difference.
+ *
+ * @example
+ * ```ts
+ * const host = await FunctionHost.start({ resources, endpoints });
+ * // ... publish commands; they flow through both lanes ...
+ * await host.stop();
+ * ```
+ */
+export class FunctionHost {
+  readonly functions = new Map<string, LocalFunction>();
+  readonly sqsPollers: SqsPoller[] = [];
+  readonly logPollers: LogPoller[] = [];
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #log: LogClient;
+  readonly #deadLetters: LogProducer;
+  readonly options: HostOptions;
+
+  private constructor(options: HostOptions) {
+    this.options = options;
+    this.#log = createLogClient(
+      {
+        brokers: options.endpoints.kafkaBrokers,
+        auth: "none",
+        clientId: "duplex-local-host",
+      },
+      options.kafkaClient,
+    );
+    this.#deadLetters = namespacedProducer(this.#log.producer(), options.topicPrefix ?? "");
+  }
+
+  static async start(options: HostOptions): Promise<FunctionHost> {
+    const host = new FunctionHost(options);
+    await host.#startAll();
+    return host;
+  }
+
+  /** The variables a function receives: what CDK sets on AWS, pointed at the local stack. */
+  environmentFor(declaration: FunctionDeclaration): Record<string, string> {
+    const { resources, endpoints, settings = {} } = this.options;
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "",
+      AWS_ENDPOINT_URL: endpoints.awsEndpoint,
+      AWS_REGION: endpoints.region,
+      AWS_DEFAULT_REGION: endpoints.region,
+      AWS_ACCESS_KEY_ID: endpoints.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: endpoints.credentials.secretAccessKey,
+      AWS_LAMBDA_FUNCTION_NAME: declaration.name,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(declaration.memoryMb),
+      POWERTOOLS_SERVICE_NAME: declaration.name,
+      POWERTOOLS_METRICS_NAMESPACE: "Duplex",
+      POWERTOOLS_LOG_LEVEL: settings.logLevel ?? "WARN",
+      [ENV.stage]: "local",
+      [ENV.eventBusName]: resources.eventBusName,
+      [ENV.kafkaBrokers]: endpoints.kafkaBrokers.join(","),
+      [ENV.kafkaAuth]: "none",
+      [ENV.fastLaneQueues]: JSON.stringify(
+        Object.fromEntries(Object.entries(resources.commandQueues).map(([c, q]) => [c, q.url])),
+      ),
+      DUPLEX_KAFKA_CLIENT: this.options.kafkaClient ?? "platformatic",
+      [ENV.topicPrefix]: this.options.topicPrefix ?? "",
+    };
+    for (const [table, name] of Object.entries(resources.tables)) {
+      env[tableEnvVar(table as keyof typeof resources.tables)] = name;
+    }
+    if (settings.fastLaneDeadlineSeconds !== undefined) {
+      env.DUPLEX_FAST_LANE_DEADLINE_SECONDS = String(settings.fastLaneDeadlineSeconds);
+    }
+    if (settings.outboxGraceSeconds !== undefined) {
+      env.DUPLEX_OUTBOX_GRACE_SECONDS = String(settings.outboxGraceSeconds);
+    }
+    return { ...env, ...(this.options.functionEnv?.[declaration.name] ?? {}) };
+  }
+
+  /** Invokes a function directly (as `aws lambda invoke` would). */
+  invoke(functionName: string, event: unknown): Promise<unknown> {
+    const fn = this.functions.get(functionName);
+    if (fn === undefined) throw new Error(`no function ${functionName} in the local host`);
+    return fn.invoke(event);
+  }
+
+  /** Changes a function's environment and restarts it (a redeploy), e.g. to break or fix it. */
+  async redeploy(functionName: string, env: Record<string, string>): Promise<void> {
+    const fn = this.functions.get(functionName);
+    if (fn === undefined) throw new Error(`no function ${functionName} in the local host`);
+    await fn.redeploy(env);
+  }
+
+  stats(): HostStats {
+    const functions: HostStats["functions"] = {};
+    for (const [name, fn] of this.functions) {
+      functions[name] = {
+        invocations: fn.stats.invocations,
+        errors: fn.stats.errors,
+        coldStarts: fn.stats.coldStarts,
+        avgMs: fn.stats.invocations === 0 ? 0 : fn.stats.totalMs / fn.stats.invocations,
+      };
+    }
+    return {
+      functions,
+      deadLetteredByHost: this.logPollers.reduce((n, p) => n + p.deadLettered, 0),
+    };
+  }
+
+  /** Stops the triggers of one function (its queue pollers and consumers); for drills. */
+  async pauseTriggers(functionName: string): Promise<void> {
+    await Promise.all([
+      ...this.sqsPollers.filter((p) => p.functionName === functionName).map((p) => p.stop()),
+      ...this.logPollers.filter((p) => p.functionName === functionName).map((p) => p.stop()),
+    ]);
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.#timers) clearInterval(timer);
+    await Promise.all([
+      ...this.sqsPollers.map((p) => p.stop()),
+      ...this.logPollers.map((p) => p.stop()),
+    ]);
+    await Promise.all([...this.functions.values()].map((f) => f.close()));
+    await this.#deadLetters.close();
+  }
+
+  async #startAll(): Promise<void> {
+    const wanted = this.options.functions;
+    const logDir = this.options.logDir ?? join(process.cwd(), ".duplex", "logs", "functions");
+    const sqs = new SQSClient({
+      endpoint: this.options.endpoints.awsEndpoint,
+      region: this.options.endpoints.region,
+      credentials: this.options.endpoints.credentials,
+    });
+    for (const declaration of functionDeclarations) {
+      if (declaration.trigger.kind === "custom-resource") continue;
+      if (wanted !== undefined && !wanted.includes(declaration.name)) continue;
+      const fn = new LocalFunction(declaration, this.environmentFor(declaration), logDir);
+      this.functions.set(declaration.name, fn);
+      const trigger = declaration.trigger;
+      switch (trigger.kind) {
+        case "fast-lane":
+          for (const command of trigger.commands) {
+            const queue = this.options.resources.commandQueues[command];
+            if (queue === undefined) throw new Error(`no queue provisioned for ${command}`);
+            for (let i = 0; i < (this.options.pollersPerQueue ?? 2); i++) {
+              const poller = new SqsPoller(sqs, fn, queue, trigger, this.options.endpoints.region);
+              this.sqsPollers.push(poller);
+            }
+          }
+          break;
+        case "log":
+          for (const topic of trigger.topics) {
+            this.logPollers.push(
+              new LogPoller({
+                fn,
+                trigger,
+                topic: physicalTopic(this.options.topicPrefix ?? "", topic),
+                groupId: `${this.options.topicPrefix ?? ""}${consumerGroupFor(trigger, topic)}`,
+                log: this.#log,
+                deadLetters: this.#deadLetters,
+              }),
+            );
+          }
+          break;
+        case "schedule": {
+          let running = false;
+          const timer = setInterval(() => {
+            if (running) return;
+            running = true;
+            fn.invoke({
+              source: "aws.scheduler",
+              "detail-type": "Scheduled Event",
+              time: new Date().toISOString(),
+            })
+              .catch(() => undefined)
+              .finally(() => {
+                running = false;
+              });
+          }, trigger.localEverySeconds * 1000);
+          this.#timers.push(timer);
+          break;
+        }
+        default: {
+          const unreachable: never = trigger;
+          throw new Error(`unknown trigger ${JSON.stringify(unreachable)}`);
+        }
+      }
+    }
+    if (this.options.prewarm !== false) {
+      await Promise.all([...this.functions.values()].map((fn) => fn.warm()));
+    }
+    for (const poller of this.sqsPollers) poller.start();
+    for (const poller of this.logPollers) poller.start();
+  }
+}

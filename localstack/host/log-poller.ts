@@ -1,0 +1,176 @@
+import type { MskEventRecord } from "../../events/codecs/lambda.ts";
+import { DEAD_LETTER_TOPIC } from "../../events/topics.ts";
+import { DLQ_FIELDS } from "../../functions/kit/dead-letters.ts";
+import type { LogTrigger } from "../../functions/kit/declarations.ts";
+import type {
+  IncomingRecord,
+  LogClient,
+  LogConsumer,
+  LogProducer,
+  PartitionBatch,
+} from "../../functions/kit/log/port.ts";
+import type { LocalFunction } from "./local-function.ts";
+
+/**
+ * Lambda's MSK event source mapping, locally, for one (function, topic): a consumer group reads
+ * the topic and hands each partition's records, in order, to the function in the exact MSK event
+ * shape. With a partial batch response the records before the lowest failure are done and the
+ * rest is retried (up to `maxRetries`, with backoff); once retries are spent, the failing record
+ * goes to the on-failure destination (the `dead-letters` topic, with the reason in `dlq_*`
+ * headers) and the rest of the batch carries on — what bisecting down to one record gives on AWS.
+ * Offsets are committed only once the batch is settled.
+ */
+export class LogPoller {
+  readonly #fn: LocalFunction;
+  readonly #trigger: LogTrigger;
+  readonly #topic: string;
+  readonly #groupId: string;
+  readonly #log: LogClient;
+  readonly #deadLetters: LogProducer;
+  #consumer: LogConsumer | undefined;
+  #loop: Promise<void> | undefined;
+  #stopped = false;
+  batches = 0;
+  records = 0;
+  deadLettered = 0;
+  lastError: string | undefined;
+
+  constructor(options: {
+    fn: LocalFunction;
+    trigger: LogTrigger;
+    topic: string;
+    groupId: string;
+    log: LogClient;
+    deadLetters: LogProducer;
+  }) {
+    this.#fn = options.fn;
+    this.#trigger = options.trigger;
+    this.#topic = options.topic;
+    this.#groupId = options.groupId;
+    this.#log = options.log;
+    this.#deadLetters = options.deadLetters;
+  }
+
+  get groupId(): string {
+    return this.#groupId;
+  }
+
+  get functionName(): string {
+    return this.#fn.name;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#consumer = this.#log.consumer({
+      groupId: this.#groupId,
+      topics: [this.#topic],
+      startFrom: this.#trigger.startingPosition === "TRIM_HORIZON" ? "earliest" : "latest",
+      maxBatchSize: this.#trigger.batchSize,
+      maxWaitMs: Math.max(50, this.#trigger.batchingWindowSeconds * 1000),
+    });
+    this.#loop = this.#consumer
+      .run((batch) => this.#deliver(batch))
+      .catch((error: unknown) => {
+        this.lastError = error instanceof Error ? error.message : String(error);
+        // Like an event source mapping, keep polling: restart after a pause.
+        if (!this.#stopped) setTimeout(() => this.start(), 1_000);
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#consumer?.stop();
+    await this.#loop;
+  }
+
+  async #deliver(batch: PartitionBatch): Promise<void> {
+    this.batches++;
+    let records = [...batch.records];
+    let attempts = 0;
+    while (records.length > 0 && !this.#stopped) {
+      const failedAt = await this.#invoke(records);
+      if (failedAt === -1) {
+        this.records += records.length;
+        return;
+      }
+      this.records += failedAt;
+      records = records.slice(failedAt);
+      attempts++;
+      if (attempts > this.#trigger.maxRetries) {
+        const [poison, ...rest] = records;
+        if (poison !== undefined) await this.#sendToDeadLetters(poison, this.lastError ?? "failed");
+        records = rest;
+        attempts = 0;
+      } else {
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempts)));
+      }
+    }
+    if (this.#stopped && records.length > 0) {
+      // Not committed: the group re-reads these records when it starts again.
+      throw new Error("stopped with records in flight");
+    }
+  }
+
+  /** Index of the first failed record, or -1 when every record succeeded. */
+  async #invoke(records: readonly IncomingRecord[]): Promise<number> {
+    const event = {
+      eventSource: "aws:kafka",
+      eventSourceArn: "arn:aws:kafka:local:000000000000:cluster/duplex-local/local",
+      bootstrapServers: "local",
+      records: {
+        [`${this.#topic}-${records[0]?.partition ?? 0}`]: records.map(toMskRecord),
+      },
+    };
+    try {
+      const response = (await this.#fn.invoke(event)) as
+        | { batchItemFailures?: { itemIdentifier: string }[] }
+        | undefined;
+      const failures = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      if (failures.size === 0) return -1;
+      this.lastError = `batch item failures reported by ${this.#fn.name}`;
+      const index = records.findIndex((r) => failures.has(`${r.topic}-${r.partition}-${r.offset}`));
+      return index === -1 ? -1 : index;
+    } catch (error) {
+      this.lastError = error instanceof Error ? error.message : String(error);
+      return 0;
+    }
+  }
+
+  async #sendToDeadLetters(record: IncomingRecord, reason: string): Promise<void> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(record.headers))
+      headers[name] = value.toString("utf8");
+    Object.assign(headers, {
+      [DLQ_FIELDS.code]: "RETRIES_EXHAUSTED",
+      [DLQ_FIELDS.reason]: reason.slice(0, 1_000),
+      [DLQ_FIELDS.functionName]: this.#fn.name,
+      [DLQ_FIELDS.source]: "log-on-failure",
+      [DLQ_FIELDS.failedAt]: new Date().toISOString(),
+      [DLQ_FIELDS.topic]: record.topic,
+      [DLQ_FIELDS.partition]: String(record.partition),
+      [DLQ_FIELDS.offset]: record.offset,
+    });
+    await this.#deadLetters.send([
+      {
+        topic: DEAD_LETTER_TOPIC,
+        key: record.key?.toString("utf8") ?? "",
+        value: record.value ?? Buffer.alloc(0),
+        headers,
+      },
+    ]);
+    this.deadLettered++;
+  }
+}
+
+function toMskRecord(record: IncomingRecord): MskEventRecord {
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: Number(record.offset),
+    timestamp: record.timestamp,
+    timestampType: "CREATE_TIME",
+    ...(record.key === null ? {} : { key: record.key.toString("base64") }),
+    value: (record.value ?? Buffer.alloc(0)).toString("base64"),
+    headers: Object.entries(record.headers).map(([name, value]) => ({ [name]: [...value] })),
+  };
+}

@@ -1,0 +1,183 @@
+import { randomBytes } from "node:crypto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { EventEnvelope } from "../../events/envelope.ts";
+import { CommandLedger } from "../../functions/kit/command-ledger.ts";
+import { EventBridgeFastLane } from "../../functions/kit/fast-lane.ts";
+import type { LogClientName } from "../../functions/kit/log/client.ts";
+import { createLogClient } from "../../functions/kit/log/client.ts";
+import { namespacedProducer, physicalTopic } from "../../functions/kit/log/namespace.ts";
+import type { LogAdmin, LogClient, LogProducer } from "../../functions/kit/log/port.ts";
+import type { PublishResult } from "../../functions/kit/publisher.ts";
+import { Publisher } from "../../functions/kit/publisher.ts";
+import { ReadModelStore } from "../../functions/kit/read-models.ts";
+import { VersionedStore } from "../../functions/kit/versioned-store.ts";
+import { DEFAULTS, type LocalEndpoints, localEndpoints } from "../stack/endpoints.ts";
+import { readState } from "../stack/state.ts";
+import type { HostOptions } from "./host.ts";
+import { FunctionHost } from "./host.ts";
+import { provisionLocal } from "./provision.ts";
+import type { LocalResources } from "./resources.ts";
+
+export interface SessionOptions
+  extends Omit<HostOptions, "resources" | "endpoints" | "topicPrefix"> {
+  /** Names everything this session provisions; a random one by default (`t1a2b3c`). */
+  readonly name?: string;
+  /** Start the functions host (default true). */
+  readonly host?: boolean;
+  readonly kafkaClient?: LogClientName;
+}
+
+/**
+ * Duplex on the local stack, in its own namespace: provisioned from the catalog and the trigger
+ * declarations, the functions host running, and the clients a driver needs (a publisher, the
+ * stores, the read models). The demo, the operators' CLI in local mode and the integration tests
+ * all start one.
+ *
+ * @example
+ * ```ts
+ * const duplex = await LocalSession.start({ settings: { fastLaneDeadlineSeconds: 3 } });
+ * await duplex.publish([createEvent("PlaceOrderRequested", data)]);
+ * await duplex.stop();
+ * ```
+ */
+export class LocalSession {
+  readonly name: string;
+  readonly topicPrefix: string;
+  readonly endpoints: LocalEndpoints;
+  readonly resources: LocalResources;
+  readonly log: LogClient;
+  readonly admin: LogAdmin;
+  readonly producer: LogProducer;
+  readonly publisher: Publisher;
+  readonly doc: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly eventBridge: EventBridgeClient;
+  readonly host: FunctionHost | undefined;
+
+  private constructor(init: {
+    name: string;
+    endpoints: LocalEndpoints;
+    resources: LocalResources;
+    log: LogClient;
+    admin: LogAdmin;
+    producer: LogProducer;
+    host: FunctionHost | undefined;
+  }) {
+    this.name = init.name;
+    this.topicPrefix = `${init.name}.`;
+    this.endpoints = init.endpoints;
+    this.resources = init.resources;
+    this.log = init.log;
+    this.admin = init.admin;
+    this.producer = init.producer;
+    this.host = init.host;
+    const aws = {
+      endpoint: init.endpoints.awsEndpoint,
+      region: init.endpoints.region,
+      credentials: init.endpoints.credentials,
+    };
+    this.doc = DynamoDBDocumentClient.from(new DynamoDBClient(aws), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    this.sqs = new SQSClient(aws);
+    this.eventBridge = new EventBridgeClient(aws);
+    this.publisher = new Publisher({
+      log: this.producer,
+      fastLane: new EventBridgeFastLane(this.eventBridge, init.resources.eventBusName),
+      eventBusName: init.resources.eventBusName,
+    });
+  }
+
+  static async start(options: SessionOptions = {}): Promise<LocalSession> {
+    const name = options.name ?? `t${randomBytes(3).toString("hex")}`;
+    const endpoints = localEndpoints();
+    const log = createLogClient(
+      { brokers: endpoints.kafkaBrokers, auth: "none", clientId: `duplex-${name}` },
+      options.kafkaClient,
+    );
+    const admin = log.admin();
+    const state = readState();
+    const resources = await provisionLocal({
+      prefix: `duplex-${name}`,
+      aws: {
+        endpoint: endpoints.awsEndpoint,
+        region: endpoints.region,
+        credentials: endpoints.credentials,
+      },
+      accountId: DEFAULTS.accountId,
+      admin,
+      topicEnvironment: (state?.brokerCount ?? 1) === 3 ? "local-cluster" : "local",
+      topicPrefix: `${name}.`,
+    });
+    const host =
+      options.host === false
+        ? undefined
+        : await FunctionHost.start({
+            ...options,
+            resources,
+            endpoints,
+            topicPrefix: `${name}.`,
+            ...(options.kafkaClient === undefined ? {} : { kafkaClient: options.kafkaClient }),
+          });
+    const producer = namespacedProducer(log.producer(), `${name}.`);
+    return new LocalSession({ name, endpoints, resources, log, admin, producer, host });
+  }
+
+  publish(events: readonly EventEnvelope[]): Promise<PublishResult> {
+    return this.publisher.publish(events);
+  }
+
+  /** The physical name of a catalog topic in this session. */
+  topic(catalogTopic: string): string {
+    return physicalTopic(this.topicPrefix, catalogTopic);
+  }
+
+  store(table: "aggregates" | "sagas"): VersionedStore {
+    return new VersionedStore(this.doc, this.resources.tables[table]);
+  }
+
+  readModels(): ReadModelStore {
+    return new ReadModelStore(this.doc, this.resources.tables["read-models"], { pointerTtlMs: 0 });
+  }
+
+  ledger(): CommandLedger {
+    return new CommandLedger(this.doc, this.resources.tables["command-ledger"]);
+  }
+
+  /** Polls `probe` until it returns a value other than `undefined`/`false`, or fails after `timeoutMs`. */
+  async waitFor<T>(
+    what: string,
+    probe: () => Promise<T | undefined | false>,
+    timeoutMs = 30_000,
+    intervalMs = 200,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      try {
+        const value = await probe();
+        if (value !== undefined && value !== false) return value;
+      } catch (error) {
+        last = error;
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+    throw new Error(
+      `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ""}`,
+    );
+  }
+
+  /** Stops the host and the clients; `deleteTopics` also removes this session's topics. */
+  async stop(options: { deleteTopics?: boolean } = {}): Promise<void> {
+    await this.host?.stop();
+    await this.producer.close();
+    if (options.deleteTopics) {
+      const mine = (await this.admin.listTopics()).filter((t) => t.startsWith(this.topicPrefix));
+      if (mine.length > 0) await this.admin.deleteTopics(mine).catch(() => undefined);
+    }
+    await this.admin.close();
+  }
+}

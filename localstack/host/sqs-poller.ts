@@ -1,0 +1,125 @@
+import type { Message, SQSClient } from "@aws-sdk/client-sqs";
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import type { FastLaneTrigger } from "../../functions/kit/declarations.ts";
+import type { LocalFunction } from "./local-function.ts";
+import type { CommandQueue } from "./resources.ts";
+
+/**
+ * Lambda's SQS event source mapping, locally: long-polls the queue, hands batches of up to
+ * `batchSize` to the function, deletes the records that succeeded and leaves the ones reported in
+ * `batchItemFailures` (or the whole batch, if the invocation failed) to reappear after the
+ * visibility timeout; SQS itself moves a message to the DLQ after `maxReceiveCount` receives.
+ */
+export class SqsPoller {
+  readonly #sqs: SQSClient;
+  readonly #fn: LocalFunction;
+  readonly #queue: CommandQueue;
+  readonly #trigger: FastLaneTrigger;
+  readonly #region: string;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  batches = 0;
+
+  constructor(
+    sqs: SQSClient,
+    fn: LocalFunction,
+    queue: CommandQueue,
+    trigger: FastLaneTrigger,
+    region: string,
+  ) {
+    this.#sqs = sqs;
+    this.#fn = fn;
+    this.#queue = queue;
+    this.#trigger = trigger;
+    this.#region = region;
+  }
+
+  get functionName(): string {
+    return this.#fn.name;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      let messages: Message[];
+      try {
+        const result = await this.#sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.#queue.url,
+            MaxNumberOfMessages: Math.min(10, this.#trigger.batchSize),
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ["All"],
+            MessageAttributeNames: ["All"],
+          }),
+        );
+        messages = result.Messages ?? [];
+      } catch {
+        if (this.#running) await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      if (messages.length === 0) continue;
+      this.batches++;
+      const event = { Records: messages.map((m) => this.#toRecord(m)) };
+      let failed: Set<string>;
+      try {
+        const response = (await this.#fn.invoke(event)) as
+          | { batchItemFailures?: { itemIdentifier: string }[] }
+          | undefined;
+        failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      } catch {
+        failed = new Set(messages.map((m) => m.MessageId ?? ""));
+      }
+      const done = messages.filter((m) => !failed.has(m.MessageId ?? ""));
+      if (done.length > 0) {
+        await this.#sqs
+          .send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: this.#queue.url,
+              Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+            }),
+          )
+          .catch(() => undefined);
+      }
+    }
+  }
+
+  #toRecord(message: Message) {
+    return {
+      messageId: message.MessageId ?? "",
+      receiptHandle: message.ReceiptHandle ?? "",
+      body: message.Body ?? "",
+      attributes: {
+        ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? "1",
+        SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
+        SenderId: message.Attributes?.SenderId ?? "local",
+        ApproximateFirstReceiveTimestamp:
+          message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      },
+      messageAttributes: Object.fromEntries(
+        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+          name,
+          {
+            stringValue: value.StringValue,
+            dataType: value.DataType ?? "String",
+            stringListValues: [],
+            binaryListValues: [],
+          },
+        ]),
+      ),
+      md5OfBody: message.MD5OfBody ?? "",
+      eventSource: "aws:sqs",
+      eventSourceARN: this.#queue.arn,
+      awsRegion: this.#region,
+    };
+  }
+}
