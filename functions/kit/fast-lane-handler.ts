@@ -12,6 +12,7 @@ import { dynamoDocumentClient } from "./aws.ts";
 import type { FunctionDeclaration } from "./declarations.ts";
 import { tableOf } from "./env.ts";
 import { errorCode, UnexpectedEventTypeError } from "./errors.ts";
+import { faultSwitch } from "./faults.ts";
 import { eventLogKeys, MetricUnit } from "./observability.ts";
 import type { Runtime } from "./runtime.ts";
 import { createRuntime } from "./runtime.ts";
@@ -69,8 +70,10 @@ export function fastLaneHandler(options: FastLaneHandlerOptions) {
     tableName: tableOf(runtime.config, "idempotency"),
     awsSdkV3Client: dynamoDocumentClient(),
   });
+  const injectFault = faultSwitch(declaration.name);
   const handleOnce = makeIdempotent(
     async (command: AnyCommand, delivery: FastLaneDelivery) => {
+      injectFault(command);
       await options.handle(command, delivery, runtime);
       return { handled: command.eventId };
     },

@@ -8,6 +8,7 @@ import { EventError } from "../../events/errors.ts";
 import type { AnyEvent, EventTypeName } from "../../events/types.ts";
 import type { FunctionDeclaration } from "./declarations.ts";
 import { errorCode } from "./errors.ts";
+import { faultSwitch } from "./faults.ts";
 import type { KafkaBatchResponse, MskBatchEvent } from "./log-batch.ts";
 import { processKafkaBatch } from "./log-batch.ts";
 import { eventLogKeys, MetricUnit } from "./observability.ts";
@@ -38,6 +39,7 @@ export function logHandler(options: LogHandlerOptions) {
   const { declaration } = options;
   const runtime = createRuntime(declaration);
   const { logger, metrics } = runtime;
+  const injectFault = faultSwitch(declaration.name);
 
   const handleRecord = async (record: MskEventRecord): Promise<void> => {
     let delivery: LogDelivery;
@@ -61,6 +63,7 @@ export function logHandler(options: LogHandlerOptions) {
     const { event } = delivery;
     if (options.eventTypes !== "all" && !options.eventTypes.has(event.eventType)) return;
     try {
+      injectFault(event);
       await options.handle(event, delivery, runtime);
     } catch (error) {
       logger.warn("event handling failed", {
