@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -15,11 +17,35 @@ import { Publisher } from "../../functions/kit/publisher.ts";
 import { ReadModelStore } from "../../functions/kit/read-models.ts";
 import { VersionedStore } from "../../functions/kit/versioned-store.ts";
 import { DEFAULTS, type LocalEndpoints, localEndpoints } from "../stack/endpoints.ts";
+import { duplexHome } from "../stack/paths.ts";
 import { readState } from "../stack/state.ts";
 import type { HostOptions } from "./host.ts";
 import { FunctionHost } from "./host.ts";
 import { provisionLocal } from "./provision.ts";
 import type { LocalResources } from "./resources.ts";
+
+/** What a running session writes to `.duplex/sessions/<name>.json`, for tools such as the CLI. */
+export interface SessionDescription {
+  readonly name: string;
+  readonly topicPrefix: string;
+  readonly endpoints: LocalEndpoints;
+  readonly resources: LocalResources;
+  readonly startedAt: string;
+  readonly pid: number;
+}
+
+const sessionsDir = join(duplexHome, "sessions");
+
+/** The description of a running (or last) session, if its file exists. */
+export function readSessionDescription(name: string): SessionDescription | undefined {
+  try {
+    return JSON.parse(
+      readFileSync(join(sessionsDir, `${name}.json`), "utf8"),
+    ) as SessionDescription;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface SessionOptions
   extends Omit<HostOptions, "resources" | "endpoints" | "topicPrefix"> {
@@ -56,6 +82,7 @@ export class LocalSession {
   readonly sqs: SQSClient;
   readonly eventBridge: EventBridgeClient;
   readonly host: FunctionHost | undefined;
+  readonly startedAt = new Date().toISOString();
 
   private constructor(init: {
     name: string;
@@ -123,7 +150,24 @@ export class LocalSession {
             ...(options.kafkaClient === undefined ? {} : { kafkaClient: options.kafkaClient }),
           });
     const producer = namespacedProducer(log.producer(), `${name}.`);
-    return new LocalSession({ name, endpoints, resources, log, admin, producer, host });
+    const session = new LocalSession({ name, endpoints, resources, log, admin, producer, host });
+    mkdirSync(sessionsDir, { recursive: true });
+    writeFileSync(
+      join(sessionsDir, `${name}.json`),
+      `${JSON.stringify(session.describe(), null, 2)}\n`,
+    );
+    return session;
+  }
+
+  describe(): SessionDescription {
+    return {
+      name: this.name,
+      topicPrefix: this.topicPrefix,
+      endpoints: this.endpoints,
+      resources: this.resources,
+      startedAt: this.startedAt,
+      pid: process.pid,
+    };
   }
 
   publish(events: readonly EventEnvelope[]): Promise<PublishResult> {
@@ -170,9 +214,13 @@ export class LocalSession {
     );
   }
 
-  /** Stops the host and the clients; `deleteTopics` also removes this session's topics. */
-  async stop(options: { deleteTopics?: boolean } = {}): Promise<void> {
+  /**
+   * Stops the host and the clients. `deleteTopics` also removes this session's topics (tests);
+   * `keepDescription` leaves `.duplex/sessions/<name>.json` for tools that inspect a finished run.
+   */
+  async stop(options: { deleteTopics?: boolean; keepDescription?: boolean } = {}): Promise<void> {
     await this.host?.stop();
+    if (!options.keepDescription) rmSync(join(sessionsDir, `${this.name}.json`), { force: true });
     await this.producer.close();
     if (options.deleteTopics) {
       const mine = (await this.admin.listTopics()).filter((t) => t.startsWith(this.topicPrefix));
