@@ -1,0 +1,259 @@
+import { z } from "zod";
+
+/**
+ * Stage settings: everything that differs between `dev` and `prod`, read from the `stages` key of
+ * the CDK context (`cdk.json`) and validated here. Both stages have the same topology (3 AZs,
+ * 3 brokers, the same queues, rules, tables and functions); only sizes, retention and protection
+ * differ. Nothing account-specific lives here: account and region come from the CDK CLI.
+ */
+
+/** The stages Duplex deploys. */
+export type StageName = "dev" | "prod";
+
+/** The stages known to this code; a context entry for any other name is refused. */
+export const STAGE_NAMES: readonly StageName[] = ["dev", "prod"];
+
+/** Context key holding the settings of every stage. */
+export const STAGES_CONTEXT_KEY = "stages";
+
+/** Context key selecting the stage (`cdk synth -c stage=prod`). */
+export const STAGE_CONTEXT_KEY = "stage";
+
+/** The stage used when none is given. */
+export const DEFAULT_STAGE: StageName = "dev";
+
+/** Retention values CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+const logRetentionDays = z
+  .number()
+  .int()
+  .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
+    message: `expected one of CloudWatch Logs' retention values (${LOG_RETENTION_DAYS.join(", ")})`,
+  });
+
+const ipv4Cidr = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(1[6-9]|2[0-4])$/, {
+  message: "expected an IPv4 CIDR block from /16 to /24, e.g. 10.42.0.0/16",
+});
+
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+  message: "expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+});
+
+/** Settings of the VPC. */
+const NetworkSettingsSchema = z
+  .object({
+    /** IPv4 range of the VPC. */
+    cidr: ipv4Cidr,
+    /**
+     * Three AZ names to pin (e.g. `eu-west-1a`); `null` picks the region's first three with
+     * `Fn::GetAZs`, which keeps the template region- and account-agnostic.
+     */
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { message: "expected an AZ name" }))
+      .length(3)
+      .nullable(),
+    /** Interface endpoints the functions need (gateway endpoints for DynamoDB and S3 are always added). */
+    interfaceEndpoints: z
+      .array(z.enum(["sqs", "events", "sts", "lambda", "kafka"]))
+      .refine((v) => new Set(v).size === v.length, { message: "lists an endpoint twice" }),
+    flowLogRetentionDays: logRetentionDays,
+  })
+  .strict();
+
+/** Settings of the MSK cluster. */
+const EventLogSettingsSchema = z
+  .object({
+    /** MSK Kafka version string, e.g. `3.8.x`. */
+    kafkaVersion: z.string().regex(/^\d+\.\d+\.(\d+|x)(\.kraft)?$/, {
+      message: "expected an MSK Kafka version such as 3.8.x or 3.7.x.kraft",
+    }),
+    /** Standard broker instance type. */
+    brokerInstanceType: z.string().regex(/^kafka\.(t3|m5|m7g)\.[a-z0-9]+$/, {
+      message: "expected a standard MSK broker type such as kafka.t3.small or kafka.m7g.large",
+    }),
+    /** Brokers in each of the three AZs (3 brokers in total with 1). */
+    brokersPerAz: z.number().int().min(1).max(10),
+    /** EBS volume per broker. */
+    volumeSizeGiB: z.number().int().min(1).max(16_384),
+    enhancedMonitoring: z.enum([
+      "DEFAULT",
+      "PER_BROKER",
+      "PER_TOPIC_PER_BROKER",
+      "PER_TOPIC_PER_PARTITION",
+    ]),
+    brokerLogRetentionDays: logRetentionDays,
+  })
+  .strict();
+
+/** Settings of the EventBridge fast lane. */
+const FastLaneSettingsSchema = z
+  .object({
+    /** Archive retention; 0 keeps events forever. */
+    archiveRetentionDays: z.number().int().min(0).max(3653),
+    /** Retention of the command queues (SQS allows 1 minute to 14 days). */
+    queueRetentionDays: z.number().int().min(1).max(14),
+    /** Retention of every dead-letter queue. */
+    deadLetterRetentionDays: z.number().int().min(1).max(14),
+    /** Rule target retries before an event goes to the target's DLQ (EventBridge allows 0-185). */
+    targetRetryAttempts: z.number().int().min(0).max(185),
+    /** Rule target maximum event age (EventBridge allows 60 s to 24 h). */
+    targetMaxEventAgeSeconds: z.number().int().min(60).max(86_400),
+    /** Roles outside this stack allowed to put events on the bus (e.g. an API's role). */
+    additionalProducerRoleArns: z.array(roleArn),
+  })
+  .strict();
+
+/** Settings shared by every function. */
+const FunctionSettingsSchema = z
+  .object({
+    logLevel: z.enum(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]),
+    logRetentionDays: logRetentionDays,
+    /** X-Ray active tracing. */
+    tracing: z.boolean(),
+    /** Provisioned pollers of each MSK event source mapping (they share one poller group). */
+    minimumPollers: z.number().int().min(1).max(200),
+    maximumPollers: z.number().int().min(1).max(2000),
+  })
+  .strict()
+  .refine((v) => v.minimumPollers <= v.maximumPollers, {
+    message: "minimumPollers must not exceed maximumPollers",
+    path: ["minimumPollers"],
+  });
+
+/** Settings of the DynamoDB tables and KMS keys. */
+const DataSettingsSchema = z
+  .object({
+    /** What happens to tables and keys when the stack is deleted. */
+    removalPolicy: z.enum(["retain", "destroy"]),
+    deletionProtection: z.boolean(),
+  })
+  .strict();
+
+/** Alarm thresholds. */
+const ObservabilitySettingsSchema = z
+  .object({
+    /** Records a consumer group may lag behind before the lag alarm fires. */
+    offsetLagThreshold: z.number().int().min(1),
+    /** Minutes the lag must stay above the threshold. */
+    lagEvaluationMinutes: z.number().int().min(1).max(1440),
+    /** Function errors in 5 minutes that raise the errors alarm. */
+    errorThreshold: z.number().int().min(1),
+    /** Function throttles in 5 minutes that raise the throttles alarm. */
+    throttleThreshold: z.number().int().min(1),
+  })
+  .strict();
+
+const StageSettingsSchema = z
+  .object({
+    network: NetworkSettingsSchema,
+    eventLog: EventLogSettingsSchema,
+    fastLane: FastLaneSettingsSchema,
+    functions: FunctionSettingsSchema,
+    data: DataSettingsSchema,
+    observability: ObservabilitySettingsSchema,
+  })
+  .strict();
+
+/** The validated settings of one stage. */
+export type StageSettings = z.infer<typeof StageSettingsSchema>;
+export type NetworkSettings = StageSettings["network"];
+export type EventLogSettings = StageSettings["eventLog"];
+export type FastLaneSettings = StageSettings["fastLane"];
+export type FunctionSettings = StageSettings["functions"];
+export type DataSettings = StageSettings["data"];
+export type ObservabilitySettings = StageSettings["observability"];
+
+/** A stage setting that is missing or wrong; names the stage and the field. */
+export class StageConfigError extends Error {
+  readonly stage: string;
+  readonly field: string;
+  constructor(stage: string, field: string, detail: string) {
+    super(`stage '${stage}': ${field}: ${detail}`);
+    this.name = "StageConfigError";
+    this.stage = stage;
+    this.field = field;
+  }
+}
+
+/** Reads something from the CDK context, as `Node.tryGetContext` does. */
+export interface ContextReader {
+  tryGetContext(key: string): unknown;
+}
+
+/**
+ * The stage selected with `-c stage=…` (default `dev`).
+ *
+ * @example
+ * ```ts
+ * const stage = selectedStage(app.node); // "prod" with `cdk synth -c stage=prod`
+ * ```
+ */
+export function selectedStage(context: ContextReader): StageName {
+  const raw = context.tryGetContext(STAGE_CONTEXT_KEY);
+  if (raw === undefined || raw === null || raw === "") return DEFAULT_STAGE;
+  if (typeof raw !== "string" || !(STAGE_NAMES as readonly string[]).includes(raw)) {
+    throw new StageConfigError(
+      String(raw),
+      STAGE_CONTEXT_KEY,
+      `unknown stage; expected one of ${STAGE_NAMES.join(", ")}`,
+    );
+  }
+  return raw as StageName;
+}
+
+/**
+ * Validates the settings of one stage; the first bad setting fails naming the stage and field.
+ *
+ * @example
+ * ```ts
+ * parseStageSettings("prod", { ...settings, eventLog: { ...settings.eventLog, volumeSizeGiB: 0 } });
+ * // StageConfigError: stage 'prod': eventLog.volumeSizeGiB: Too small: expected number to be >=1
+ * ```
+ */
+export function parseStageSettings(stage: string, raw: unknown): StageSettings {
+  const parsed = StageSettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.map(String).join(".") ?? "";
+    const keys = issue?.code === "unrecognized_keys" ? ` (${issue.keys.join(", ")})` : "";
+    throw new StageConfigError(
+      stage,
+      path || "(settings)",
+      `${issue?.message ?? "invalid"}${keys}`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * The validated settings of a stage, from the `stages` context key.
+ *
+ * @example
+ * ```ts
+ * const settings = loadStageSettings(app.node, "dev");
+ * settings.eventLog.brokerInstanceType; // "kafka.t3.small"
+ * ```
+ */
+export function loadStageSettings(context: ContextReader, stage: StageName): StageSettings {
+  const all = context.tryGetContext(STAGES_CONTEXT_KEY);
+  if (typeof all !== "object" || all === null || Array.isArray(all)) {
+    throw new StageConfigError(
+      stage,
+      STAGES_CONTEXT_KEY,
+      `missing: cdk.json must define context.${STAGES_CONTEXT_KEY}.${stage}`,
+    );
+  }
+  const raw = (all as Record<string, unknown>)[stage];
+  if (raw === undefined) {
+    throw new StageConfigError(
+      stage,
+      `${STAGES_CONTEXT_KEY}.${stage}`,
+      `missing: cdk.json defines ${Object.keys(all).join(", ") || "no stage"}`,
+    );
+  }
+  return parseStageSettings(stage, raw);
+}
