@@ -318,6 +318,12 @@ class KafkajsAdmin implements LogAdmin {
     );
   }
 
+  deleteGroups(groupIds: readonly string[]): Promise<void> {
+    return this.#wrap("delete groups", groupIds.join(","), async () => {
+      if (groupIds.length > 0) await this.#admin.deleteGroups([...groupIds]);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#connected !== undefined) await this.#admin.disconnect();
   }

@@ -393,6 +393,12 @@ class PlatformaticAdmin implements LogAdmin {
     return this.#wrap("list groups", "", async () => [...(await this.#admin.listGroups()).keys()]);
   }
 
+  deleteGroups(groupIds: readonly string[]): Promise<void> {
+    return this.#wrap("delete groups", groupIds.join(","), async () => {
+      if (groupIds.length > 0) await this.#admin.deleteGroups({ groups: [...groupIds] });
+    });
+  }
+
   async close(): Promise<void> {
     await this.#admin.close();
   }

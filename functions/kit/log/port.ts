@@ -120,6 +120,8 @@ export interface LogAdmin {
   ): Promise<void>;
   describeGroup(groupId: string): Promise<GroupDescription>;
   listGroups(): Promise<string[]>;
+  /** Deletes consumer groups that have no members (e.g. the CLI's short-lived reader groups). */
+  deleteGroups(groupIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
