@@ -164,6 +164,30 @@ export class FunctionHost {
     ]);
   }
 
+  /** The log consumers of this host, for operators' tools (`duplex lag`, `duplex replay log`). */
+  consumers(): { groupId: string; functionName: string; topic: string; running: boolean }[] {
+    return this.logPollers.map((p) => ({
+      groupId: p.groupId,
+      functionName: p.functionName,
+      topic: p.topic,
+      running: p.running,
+    }));
+  }
+
+  /** Stops the pollers of one consumer group (they leave the group); false if none has it. */
+  async pauseConsumer(groupId: string): Promise<boolean> {
+    const pollers = this.logPollers.filter((p) => p.groupId === groupId);
+    await Promise.all(pollers.filter((p) => p.running).map((p) => p.stop()));
+    return pollers.length > 0;
+  }
+
+  /** Starts the pollers of one consumer group again (from its committed offsets). */
+  resumeConsumer(groupId: string): boolean {
+    const pollers = this.logPollers.filter((p) => p.groupId === groupId);
+    for (const poller of pollers) if (!poller.running) poller.start();
+    return pollers.length > 0;
+  }
+
   async stop(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
     await Promise.all([

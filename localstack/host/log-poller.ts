@@ -59,6 +59,15 @@ export class LogPoller {
     return this.#fn.name;
   }
 
+  get topic(): string {
+    return this.#topic;
+  }
+
+  /** Whether the poller is consuming (started and not stopped). */
+  get running(): boolean {
+    return this.#consumer !== undefined && !this.#stopped;
+  }
+
   start(): void {
     this.#stopped = false;
     this.#consumer = this.#log.consumer({

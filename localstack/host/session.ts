@@ -19,6 +19,8 @@ import { VersionedStore } from "../../functions/kit/versioned-store.ts";
 import { DEFAULTS, type LocalEndpoints, localEndpoints } from "../stack/endpoints.ts";
 import { duplexHome } from "../stack/paths.ts";
 import { readState } from "../stack/state.ts";
+import type { ControlEndpoint, ControlServer } from "./control.ts";
+import { startControlServer } from "./control.ts";
 import type { HostOptions } from "./host.ts";
 import { FunctionHost } from "./host.ts";
 import { provisionLocal } from "./provision.ts";
@@ -32,6 +34,8 @@ export interface SessionDescription {
   readonly resources: LocalResources;
   readonly startedAt: string;
   readonly pid: number;
+  /** The host's control endpoint (stop/start a consumer group), when the session runs a host. */
+  readonly control?: ControlEndpoint;
 }
 
 const sessionsDir = join(duplexHome, "sessions");
@@ -83,6 +87,7 @@ export class LocalSession {
   readonly eventBridge: EventBridgeClient;
   readonly host: FunctionHost | undefined;
   readonly startedAt = new Date().toISOString();
+  #control: ControlServer | undefined;
 
   private constructor(init: {
     name: string;
@@ -151,6 +156,7 @@ export class LocalSession {
           });
     const producer = namespacedProducer(log.producer(), `${name}.`);
     const session = new LocalSession({ name, endpoints, resources, log, admin, producer, host });
+    if (host !== undefined) session.#control = await startControlServer(host);
     mkdirSync(sessionsDir, { recursive: true });
     writeFileSync(
       join(sessionsDir, `${name}.json`),
@@ -167,6 +173,9 @@ export class LocalSession {
       resources: this.resources,
       startedAt: this.startedAt,
       pid: process.pid,
+      ...(this.#control === undefined
+        ? {}
+        : { control: { url: this.#control.url, token: this.#control.token } }),
     };
   }
 
@@ -219,6 +228,7 @@ export class LocalSession {
    * `keepDescription` leaves `.duplex/sessions/<name>.json` for tools that inspect a finished run.
    */
   async stop(options: { deleteTopics?: boolean; keepDescription?: boolean } = {}): Promise<void> {
+    await this.#control?.close();
     await this.host?.stop();
     if (!options.keepDescription) rmSync(join(sessionsDir, `${this.name}.json`), { force: true });
     await this.producer.close();
