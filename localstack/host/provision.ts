@@ -36,6 +36,8 @@ import { localResourceNames } from "./resources.ts";
 export interface ProvisionOptions {
   readonly prefix: string;
   readonly aws: AwsClientConfig;
+  /** DynamoDB's endpoint (DynamoDB Local on the local stack). */
+  readonly dynamodbEndpoint?: string;
   readonly accountId: string;
   readonly admin: LogAdmin;
   readonly topicEnvironment: TopicEnvironment;
@@ -70,7 +72,13 @@ export async function provisionLocal(options: ProvisionOptions): Promise<LocalRe
 
   const [queues] = await Promise.all([
     provisionFastLane(options, names),
-    provisionTables(new DynamoDBClient(options.aws), names.tables),
+    provisionTables(
+      new DynamoDBClient({
+        ...options.aws,
+        endpoint: options.dynamodbEndpoint ?? options.aws.endpoint,
+      }),
+      names.tables,
+    ),
   ]);
   return { ...names, ...queues };
 }

@@ -1,9 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import { DeleteTableCommand, DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteArchiveCommand,
+  DeleteEventBusCommand,
+  DeleteRuleCommand,
+  EventBridgeClient,
+  ListRulesCommand,
+  RemoveTargetsCommand,
+} from "@aws-sdk/client-eventbridge";
+import { DeleteQueueCommand, ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import { CommandLedger } from "../../functions/kit/command-ledger.ts";
@@ -25,6 +32,7 @@ import type { HostOptions } from "./host.ts";
 import { FunctionHost } from "./host.ts";
 import { provisionLocal } from "./provision.ts";
 import type { LocalResources } from "./resources.ts";
+import { dynamodbEndpointOf } from "./resources.ts";
 
 /** What a running session writes to `.duplex/sessions/<name>.json`, for tools such as the CLI. */
 export interface SessionDescription {
@@ -111,9 +119,12 @@ export class LocalSession {
       region: init.endpoints.region,
       credentials: init.endpoints.credentials,
     };
-    this.doc = DynamoDBDocumentClient.from(new DynamoDBClient(aws), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.doc = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ ...aws, endpoint: dynamodbEndpointOf(init.endpoints) }),
+      {
+        marshallOptions: { removeUndefinedValues: true },
+      },
+    );
     this.sqs = new SQSClient(aws);
     this.eventBridge = new EventBridgeClient(aws);
     this.publisher = new Publisher({
@@ -177,6 +188,61 @@ export class LocalSession {
         ? {}
         : { control: { url: this.#control.url, token: this.#control.token } }),
     };
+  }
+
+  /**
+   * Removes everything a session of this name provisioned (topics, tables, queues, rules, bus,
+   * archive), so a session can start again from nothing. Safe when nothing exists.
+   */
+  static async wipe(name: string): Promise<void> {
+    const endpoints = localEndpoints();
+    const aws = {
+      endpoint: endpoints.awsEndpoint,
+      region: endpoints.region,
+      credentials: endpoints.credentials,
+    };
+    const log = createLogClient({
+      brokers: endpoints.kafkaBrokers,
+      auth: "none",
+      clientId: `duplex-wipe-${name}`,
+    });
+    const admin = log.admin();
+    try {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${name}.`));
+      if (topics.length > 0) await admin.deleteTopics(topics);
+    } finally {
+      await admin.close();
+    }
+    const prefix = `duplex-${name}-`;
+    const dynamo = new DynamoDBClient({ ...aws, endpoint: dynamodbEndpointOf(endpoints) });
+    const tables = (await dynamo.send(new ListTablesCommand({}))).TableNames ?? [];
+    await Promise.all(
+      tables
+        .filter((t) => t.startsWith(prefix))
+        .map((t) => dynamo.send(new DeleteTableCommand({ TableName: t }))),
+    );
+    const sqs = new SQSClient(aws);
+    const queues =
+      (await sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix }))).QueueUrls ?? [];
+    await Promise.all(queues.map((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl }))));
+    const events = new EventBridgeClient(aws);
+    const bus = `${prefix}fast-lane`;
+    const rules =
+      (await events.send(new ListRulesCommand({ EventBusName: bus })).catch(() => ({ Rules: [] })))
+        .Rules ?? [];
+    for (const rule of rules) {
+      await events
+        .send(new RemoveTargetsCommand({ Rule: rule.Name, EventBusName: bus, Ids: ["queue"] }))
+        .catch(() => undefined);
+      await events
+        .send(new DeleteRuleCommand({ Name: rule.Name, EventBusName: bus }))
+        .catch(() => undefined);
+    }
+    await events
+      .send(new DeleteArchiveCommand({ ArchiveName: `${bus}-archive` }))
+      .catch(() => undefined);
+    await events.send(new DeleteEventBusCommand({ Name: bus })).catch(() => undefined);
+    rmSync(join(sessionsDir, `${name}.json`), { force: true });
   }
 
   publish(events: readonly EventEnvelope[]): Promise<PublishResult> {

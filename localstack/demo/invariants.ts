@@ -1,0 +1,237 @@
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { customerOrdersProjection } from "../../functions/customer-orders-projector/projection.ts";
+import type { OrderSagaState } from "../../functions/domain/order-saga.ts";
+import type { OrderState } from "../../functions/domain/orders.ts";
+import type { PaymentState } from "../../functions/domain/payments.ts";
+import type { ProductState } from "../../functions/domain/products.ts";
+import { inventoryLevelsProjection } from "../../functions/inventory-levels-projector/projection.ts";
+import type { Projection } from "../../functions/kit/projector.ts";
+import { compareVersions, rebuildProjection } from "../../functions/kit/rebuild.ts";
+import { orderSummaryProjection } from "../../functions/order-summary-projector/projection.ts";
+import { functionDeclarations } from "../../functions/registry.ts";
+import {
+  salesAnalyticsProjection,
+  TOTALS,
+} from "../../functions/sales-analytics-projector/projection.ts";
+import type { LocalSession } from "../host/session.ts";
+
+/**
+ * The invariants of an order-fulfilment run, checked against what the system holds (aggregates,
+ * sagas, read models) and against the log itself (read models rebuilt from offset 0).
+ */
+export interface InvariantResult {
+  readonly name: string;
+  readonly ok: boolean;
+  /** One line for the summary. */
+  readonly detail: string;
+  /** The offending ids, at most a few. */
+  readonly examples: readonly string[];
+}
+
+export const projections: readonly Projection[] = [
+  orderSummaryProjection,
+  inventoryLevelsProjection,
+  customerOrdersProjection,
+  salesAnalyticsProjection,
+];
+
+async function scanByPrefix<T>(
+  session: LocalSession,
+  table: string,
+  prefix: string,
+): Promise<Map<string, T>> {
+  const items = new Map<string, T>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await session.doc.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: "begins_with(pk, :p)",
+        ExpressionAttributeValues: { ":p": prefix },
+        ConsistentRead: true,
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }),
+    );
+    for (const item of page.Items ?? [])
+      items.set(String(item.pk).slice(prefix.length), item.state as T);
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+}
+
+const result = (
+  name: string,
+  problems: string[],
+  okDetail: string,
+  badDetail: string,
+): InvariantResult => ({
+  name,
+  ok: problems.length === 0,
+  detail: problems.length === 0 ? okDetail : `${badDetail} (${problems.length})`,
+  examples: problems.slice(0, 5),
+});
+
+/** Every order is in a terminal state: completed, cancelled or rejected; every saga has ended. */
+export async function everyOrderTerminal(
+  session: LocalSession,
+  orderIds: readonly string[],
+): Promise<InvariantResult> {
+  const problems: string[] = [];
+  const readModels = session.readModels();
+  const counts = { COMPLETED: 0, CANCELLED: 0, REJECTED: 0 };
+  for (const orderId of orderIds) {
+    const summary = await readModels.get("order-summary", orderId);
+    const status = summary?.status as string | undefined;
+    if (status === "COMPLETED" || status === "CANCELLED" || status === "REJECTED") counts[status]++;
+    else problems.push(`${orderId}: ${status ?? "no summary"}`);
+  }
+  const sagas = await scanByPrefix<OrderSagaState>(
+    session,
+    session.resources.tables.sagas,
+    "OrderFulfilment#",
+  );
+  for (const [orderId, saga] of sagas) {
+    if (saga.status !== "COMPLETED" && saga.status !== "CANCELLED") {
+      problems.push(
+        `saga ${orderId}: ${saga.status}${saga.failureReason ? ` (${saga.failureReason})` : ""}`,
+      );
+    }
+  }
+  return result(
+    "every order reached a terminal state",
+    problems,
+    `${counts.COMPLETED} completed, ${counts.CANCELLED} cancelled, ${counts.REJECTED} rejected; ${sagas.size} sagas ended`,
+    "orders or sagas not terminal",
+  );
+}
+
+/** Per product: units restocked = available + reserved + shipped, in the aggregates and in the read model. */
+export async function stockConserved(
+  session: LocalSession,
+  initialStock: ReadonlyMap<string, number>,
+): Promise<InvariantResult> {
+  const problems: string[] = [];
+  const products = await scanByPrefix<ProductState>(
+    session,
+    session.resources.tables.aggregates,
+    "Product#",
+  );
+  const readModels = session.readModels();
+  let reservedLeft = 0;
+  for (const [productId, initial] of initialStock) {
+    const state = products.get(productId);
+    const sum = (state?.available ?? 0) + (state?.reserved ?? 0) + (state?.shipped ?? 0);
+    if (sum !== initial)
+      problems.push(`${productId}: ${initial} restocked, aggregate holds ${sum}`);
+    reservedLeft += state?.reserved ?? 0;
+    const level = await readModels.get("inventory-levels", productId);
+    const viewSum =
+      Number(level?.available ?? 0) + Number(level?.reserved ?? 0) + Number(level?.shipped ?? 0);
+    if (viewSum !== initial)
+      problems.push(`${productId}: ${initial} restocked, read model holds ${viewSum}`);
+    if (
+      state !== undefined &&
+      level !== undefined &&
+      (state.available !== level.available || state.shipped !== level.shipped)
+    ) {
+      problems.push(`${productId}: aggregate and read model disagree`);
+    }
+  }
+  if (reservedLeft !== 0)
+    problems.push(`${reservedLeft} unit(s) still reserved after every order ended`);
+  const shipped = [...products.values()].reduce((n, p) => n + p.shipped, 0);
+  return result(
+    "stock is conserved (restocked = available + reserved + shipped)",
+    problems,
+    `${initialStock.size} products balance; ${shipped} units shipped, 0 reserved`,
+    "stock does not balance",
+  );
+}
+
+/** Money: captured − refunded = revenue of completed orders (aggregates, order summaries, analytics). */
+export async function moneyConserved(session: LocalSession): Promise<InvariantResult> {
+  const problems: string[] = [];
+  const payments = await scanByPrefix<PaymentState>(
+    session,
+    session.resources.tables.aggregates,
+    "Payment#",
+  );
+  const orders = await scanByPrefix<OrderState>(
+    session,
+    session.resources.tables.aggregates,
+    "Order#",
+  );
+  let captured = 0;
+  let refunded = 0;
+  for (const payment of payments.values()) {
+    if (payment.status === "captured" || payment.status === "refunded")
+      captured += payment.amountCents;
+    if (payment.status === "refunded") refunded += payment.amountCents;
+  }
+  let revenue = 0;
+  for (const [orderId, order] of orders) {
+    if (order.status !== "completed") continue;
+    revenue += order.totalCents;
+    const payment = payments.get(orderId);
+    if (payment?.status !== "captured")
+      problems.push(`${orderId}: completed but payment is ${payment?.status ?? "none"}`);
+  }
+  if (captured - refunded !== revenue) {
+    problems.push(
+      `captured ${captured} − refunded ${refunded} = ${captured - refunded} ≠ revenue ${revenue}`,
+    );
+  }
+  const totals = await session.readModels().get("sales-analytics", TOTALS);
+  const analyticsRevenue = Number(totals?.revenueCents_EUR ?? 0);
+  if (analyticsRevenue !== revenue)
+    problems.push(`sales analytics revenue ${analyticsRevenue} ≠ ${revenue}`);
+  const euros = (cents: number) => (cents / 100).toFixed(2);
+  return result(
+    "money is conserved (captured − refunded = revenue of completed orders)",
+    problems,
+    `captured €${euros(captured)} − refunded €${euros(refunded)} = revenue €${euros(revenue)}`,
+    "money does not balance",
+  );
+}
+
+/** Each read model rebuilt from offset 0 equals the live one. */
+export async function readModelsMatchTheLog(
+  session: LocalSession,
+  onProgress?: (line: string) => void,
+): Promise<InvariantResult> {
+  const problems: string[] = [];
+  const store = session.readModels();
+  const lines: string[] = [];
+  for (const projection of projections) {
+    const declaration = functionDeclarations.find((d) => d.name === `${projection.name}-projector`);
+    if (declaration === undefined || declaration.trigger.kind !== "log") {
+      problems.push(`${projection.name}: no projector declared`);
+      continue;
+    }
+    const live = (await store.pointer(projection.name, true)).liveVersion;
+    const scratch = live + 1000 + Math.floor(Math.random() * 1000);
+    const done = await rebuildProjection({
+      log: session.log,
+      admin: session.admin,
+      store,
+      projection,
+      topics: declaration.trigger.topics.map((t) => session.topic(t)),
+      version: scratch,
+      groupId: `${session.topicPrefix}verify-${projection.name}-${scratch}`,
+    });
+    const differences = await compareVersions(store, projection.name, live, scratch);
+    onProgress?.(
+      `  ${projection.name}: rebuilt ${done.events} events in ${done.elapsedMs} ms, ${differences.length} difference(s)`,
+    );
+    lines.push(`${projection.name} ${differences.length === 0 ? "=" : "≠"}`);
+    for (const d of differences.slice(0, 3)) {
+      problems.push(`${projection.name}/${d.entity}: ${d.kind}`);
+    }
+  }
+  return result(
+    "read models equal a rebuild from offset 0",
+    problems,
+    lines.join(", "),
+    "read models differ from the log",
+  );
+}
