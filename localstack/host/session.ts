@@ -150,6 +150,7 @@ export class LocalSession {
         region: endpoints.region,
         credentials: endpoints.credentials,
       },
+      dynamodbEndpoint: dynamodbEndpointOf(endpoints),
       accountId: DEFAULTS.accountId,
       admin,
       topicEnvironment: (state?.brokerCount ?? 1) === 3 ? "local-cluster" : "local",
