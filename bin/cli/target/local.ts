@@ -1,0 +1,115 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { createLogClient } from "../../../functions/kit/log/client.ts";
+import type { SessionDescription } from "../../../localstack/host/session.ts";
+import { readSessionDescription } from "../../../localstack/host/session.ts";
+import { duplexHome } from "../../../localstack/stack/paths.ts";
+import { readState } from "../../../localstack/stack/state.ts";
+import { NotFoundError } from "../errors.ts";
+import { localConsumerControl } from "./control-client.ts";
+import type { CommandRoute, Target, TargetResources } from "./target.ts";
+
+/** Names of the sessions that described themselves in `.duplex/sessions/`. */
+export function knownSessions(): string[] {
+  try {
+    return readdirSync(join(duplexHome, "sessions"))
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.slice(0, -".json".length))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Whether the process that runs a session is alive. */
+export function sessionAlive(description: SessionDescription): boolean {
+  try {
+    process.kill(description.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The resources of a session, in the CLI's terms. */
+export function resourcesOfSession(description: SessionDescription): TargetResources {
+  const r = description.resources;
+  const arn = (service: string, resource: string) =>
+    `arn:aws:${service}:${r.region}:${r.accountId}:${resource}`;
+  const commands: Record<string, CommandRoute> = {};
+  for (const [command, queue] of Object.entries(r.commandQueues)) {
+    commands[command] = {
+      command,
+      queue: { name: queue.name, url: queue.url, arn: queue.arn },
+      dlq: queue.dlq,
+      ruleName: queue.ruleName,
+      ruleArn: arn("events", `rule/${r.eventBusName}/${queue.ruleName}`),
+    };
+  }
+  return {
+    region: r.region,
+    eventBusName: r.eventBusName,
+    eventBusArn: arn("events", `event-bus/${r.eventBusName}`),
+    archiveName: r.archiveName,
+    archiveArn: arn("events", `archive/${r.archiveName}`),
+    tables: r.tables,
+    commands,
+    ruleTargetDlqs: [r.ruleTargetDlq],
+  };
+}
+
+/** Opens a local session by name, from its description. */
+export function openLocalTarget(name: string): Target {
+  const description = readSessionDescription(name);
+  if (description === undefined) {
+    const known = knownSessions();
+    throw new NotFoundError(`no local session '${name}' (.duplex/sessions/${name}.json)`, {
+      hint:
+        known.length > 0
+          ? `pass one of: ${known.map((k) => `--session ${k}`).join(", ")}; or start the demo with 'npm start'`
+          : "start the demo with 'npm start' (session 'demo'), or target AWS with --stage dev",
+    });
+  }
+  const { endpoints } = description;
+  const aws = {
+    endpoint: endpoints.awsEndpoint,
+    region: endpoints.region,
+    credentials: endpoints.credentials,
+  };
+  const log = createLogClient({
+    brokers: endpoints.kafkaBrokers,
+    auth: "none",
+    clientId: `duplex-cli-${process.pid}`,
+  });
+  const admin = log.admin();
+  const sqs = new SQSClient(aws);
+  const eventBridge = new EventBridgeClient(aws);
+  const dynamo = new DynamoDBClient(aws);
+  const doc = DynamoDBDocumentClient.from(dynamo, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const alive = sessionAlive(description);
+  return {
+    kind: "local",
+    label: `session ${name}${alive ? "" : " (its process is not running)"}`,
+    topicPrefix: description.topicPrefix,
+    topicEnvironment: (readState()?.brokerCount ?? 1) === 3 ? "local-cluster" : "local",
+    resources: resourcesOfSession(description),
+    log,
+    admin,
+    sqs,
+    eventBridge,
+    doc,
+    consumers: localConsumerControl(name, alive ? description.control : undefined),
+    async close() {
+      await admin.close().catch(() => undefined);
+      sqs.destroy();
+      eventBridge.destroy();
+      dynamo.destroy();
+    },
+  };
+}
