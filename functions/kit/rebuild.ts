@@ -109,7 +109,6 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     await Promise.race([caughtUp, running.then(() => caughtUp), timeout]);
   } finally {
     await consumer.stop();
-    await options.admin.listGroups().catch(() => undefined);
   }
   options.onProgress?.(progress());
   return progress();
