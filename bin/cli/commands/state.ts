@@ -1,3 +1,110 @@
 import type { Command } from "commander";
+import { allEventDefinitions } from "../../../events/registry.ts";
+import type { AnyEvent } from "../../../events/types.ts";
+import {
+  aggregates,
+  foldAggregate,
+  isAggregateType,
+} from "../../../functions/domain/aggregates.ts";
+import type { EventBody } from "../../../functions/domain/drafts.ts";
+import { run } from "../context.ts";
+import { NotFoundError, UsageError } from "../errors.ts";
+import { EXIT } from "../exit-codes.ts";
+import { scanEvents } from "../log/events.ts";
+import { time } from "../output/format.ts";
+import { parseTime } from "../time.ts";
 
-export function registerState(_program: Command): void {}
+/**
+ * The fact topics an aggregate's state is folded from: those of its domain (a product is changed
+ * by reservation facts too, which are keyed by order on the same domain's topic).
+ */
+export function topicsOfAggregate(aggregateType: string): string[] {
+  const definitions = allEventDefinitions();
+  const domains = new Set(
+    definitions.filter((d) => d.aggregateType === aggregateType).map((d) => d.domain),
+  );
+  return [
+    ...new Set(definitions.filter((d) => !d.critical && domains.has(d.domain)).map((d) => d.topic)),
+  ].sort();
+}
+
+export function registerState(program: Command): void {
+  program
+    .command("state")
+    .argument("<aggregateType>", `one of: ${Object.keys(aggregates).join(", ")}`)
+    .argument("<id>", "the aggregate's id (order id, product id, ...)")
+    .description(
+      "A temporal query: an aggregate's state as of a moment, folded from its events on the log with the domain's own evolve functions, next to its event timeline.",
+    )
+    .option("--at <time>", "the moment (ISO, or e.g. 30m for thirty minutes ago)", "now")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  duplex state Order o-42
+  duplex state Product p-kettle --at 2026-11-23T10:15:00Z
+  duplex state Payment o-42 --at 10m --json`,
+    )
+    .action(async (aggregateType: string, id: string, options: { at: string }, command: Command) =>
+      run(command, async (ctx) => {
+        if (!isAggregateType(aggregateType)) {
+          throw new UsageError(`unknown aggregate type '${aggregateType}'`, {
+            hint: `one of: ${Object.keys(aggregates).join(", ")} (e.g. duplex state Order o-42)`,
+          });
+        }
+        const at = parseTime("--at", options.at, ctx.now());
+        const target = await ctx.target();
+        const model = aggregates[aggregateType];
+        const { events } = await scanEvents(target, topicsOfAggregate(aggregateType), {
+          toMs: at.getTime() + 5_000,
+          purpose: "state",
+        });
+        const seen = new Set<string>();
+        const mine = events.filter((e) => {
+          if (e.event.occurredAt > at.toISOString() || seen.has(e.event.eventId)) return false;
+          seen.add(e.event.eventId);
+          return model.idsTouchedBy(e.event as unknown as EventBody).includes(id);
+        });
+        if (mine.length === 0) {
+          throw new NotFoundError(
+            `${aggregateType} ${id} has no event on the log up to ${at.toISOString()} in ${target.label}`,
+            {
+              hint: "check the id, or a later --at; events older than the topic's retention are gone",
+            },
+          );
+        }
+        const state = foldAggregate(
+          aggregateType,
+          id,
+          mine.map((e) => e.event as AnyEvent as unknown as EventBody),
+        );
+        ctx.out.line(ctx.out.style.bold(`${aggregateType} ${id} as of ${at.toISOString()}`));
+        ctx.out.line(JSON.stringify(state, null, 2));
+        ctx.out.line();
+        ctx.out.table(
+          [
+            { header: "time" },
+            { header: "event" },
+            { header: "seq", right: true },
+            { header: "data" },
+          ],
+          mine
+            .map((e) => [
+              time(e.event.occurredAt),
+              e.event.eventType,
+              e.event.sequence === undefined ? "" : String(e.event.sequence),
+              JSON.stringify(e.event.data),
+            ])
+            .map((row) => [...row.slice(0, 3), (row[3] ?? "").slice(0, 100)]),
+        );
+        ctx.out.result({
+          aggregateType,
+          aggregateId: id,
+          at: at.toISOString(),
+          state,
+          events: mine.map((e) => e.event),
+        });
+        return EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,84 @@
+import { CE_HEADERS, fromKafkaRecord } from "../../../events/codecs/kafka.ts";
+import type { AnyEvent } from "../../../events/types.ts";
+import type { IncomingRecord } from "../../../functions/kit/log/port.ts";
+import type { Target } from "../target/target.ts";
+import { type PartitionRange, readRanges, topicRanges } from "./reader.ts";
+
+/** An event read from the log, with where it was. */
+export interface LoggedEvent {
+  readonly event: AnyEvent;
+  /** Catalog topic name. */
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly loggedAt: string;
+}
+
+export interface ScanOptions {
+  readonly fromMs?: number | undefined;
+  readonly toMs?: number | undefined;
+  /** A cheap pre-filter on the record's headers, before decoding. */
+  readonly accept?: (record: IncomingRecord) => boolean;
+  readonly purpose: string;
+  /** Called with records that are not catalog events (skipped otherwise). */
+  readonly onUndecodable?: (record: IncomingRecord, error: unknown) => void;
+}
+
+/** A header as text. */
+export function header(record: IncomingRecord, name: string): string | undefined {
+  return record.headers[name]?.toString("utf8");
+}
+
+/** Header pre-filter: records of one correlation id. */
+export const byCorrelation = (id: string) => (record: IncomingRecord) =>
+  header(record, CE_HEADERS.correlationId) === id;
+
+/**
+ * Reads catalog topics of the target (between two log times, or all retained), decodes each record
+ * that passes `accept`, and returns the events sorted by time (then topic/partition/offset).
+ */
+export async function scanEvents(
+  target: Target,
+  topics: readonly string[],
+  options: ScanOptions,
+): Promise<{ events: LoggedEvent[]; ranges: PartitionRange[] }> {
+  const ranges: PartitionRange[] = [];
+  for (const topic of topics) {
+    ranges.push(
+      ...(await topicRanges(target.admin, `${target.topicPrefix}${topic}`, {
+        fromMs: options.fromMs,
+        toMs: options.toMs,
+      })),
+    );
+  }
+  const events: LoggedEvent[] = [];
+  await readRanges(
+    {
+      log: target.log,
+      admin: target.admin,
+      groupPrefix: target.topicPrefix,
+      purpose: options.purpose,
+    },
+    ranges,
+    (record) => {
+      if (options.accept !== undefined && !options.accept(record)) return;
+      try {
+        events.push({
+          event: fromKafkaRecord(record),
+          topic: record.topic.slice(target.topicPrefix.length),
+          partition: record.partition,
+          offset: record.offset,
+          loggedAt: new Date(record.timestamp).toISOString(),
+        });
+      } catch (error) {
+        options.onUndecodable?.(record, error);
+      }
+    },
+  );
+  events.sort(
+    (a, b) =>
+      a.event.occurredAt.localeCompare(b.event.occurredAt) ||
+      a.event.eventId.localeCompare(b.event.eventId),
+  );
+  return { events, ranges };
+}
