@@ -1,0 +1,222 @@
+import { Duration } from "aws-cdk-lib";
+import {
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  type IWidget,
+  TextWidget,
+} from "aws-cdk-lib/aws-cloudwatch";
+import type { IKey } from "aws-cdk-lib/aws-kms";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import { AlarmFactory } from "./alarms.ts";
+import {
+  FastLaneMetricFactory,
+  LambdaMetricFactory,
+  MskMetricFactory,
+  QueueMetricFactory,
+} from "./metrics.ts";
+
+/** A function to watch. */
+export interface WatchedFunction {
+  readonly name: string;
+  readonly function: IFunction;
+  /** True when MSK event source mappings invoke it (it has an `OffsetLag`). */
+  readonly readsTheLog: boolean;
+}
+
+/** A consumer group to watch. */
+export interface WatchedConsumerGroup {
+  readonly consumerGroup: string;
+  readonly topic: string;
+}
+
+/** A fast-lane command to watch. */
+export interface WatchedCommand {
+  /** The command; also the rule's name. */
+  readonly command: string;
+  readonly queue: IQueue;
+}
+
+/** A dead-letter queue to watch. */
+export interface WatchedDeadLetterQueue {
+  readonly name: string;
+  readonly queue: IQueue;
+}
+
+/** Properties of {@link DuplexObservability}. */
+export interface DuplexObservabilityProps {
+  /** Prefix of the dashboard and alarm names, e.g. `duplex-dev`. */
+  readonly namePrefix: string;
+  readonly clusterName: string;
+  readonly brokerCount: number;
+  readonly busName: string;
+  readonly topics: readonly string[];
+  readonly consumerGroups: readonly WatchedConsumerGroup[];
+  readonly functions: readonly WatchedFunction[];
+  readonly commands: readonly WatchedCommand[];
+  readonly deadLetterQueues: readonly WatchedDeadLetterQueue[];
+  /** Records of lag that raise a consumer group's alarm. */
+  readonly offsetLagThreshold: number;
+  /**
+   * Minutes the lag must stay above the threshold.
+   *
+   * @default 5
+   */
+  readonly lagEvaluationMinutes?: number;
+  /**
+   * Errors in a 5-minute period that raise a function's alarm.
+   *
+   * @default 1
+   */
+  readonly errorThreshold?: number;
+  /**
+   * Throttles in a 5-minute period that raise a function's alarm.
+   *
+   * @default 1
+   */
+  readonly throttleThreshold?: number;
+  /**
+   * Key of the alarm topic.
+   *
+   * @default - SNS's own encryption
+   */
+  readonly alarmTopicKey?: IKey;
+}
+
+/**
+ * The stage's CloudWatch dashboard and alarms. The dashboard shows records per second per topic,
+ * lag per consumer group and per function, fast-lane delivery latency and queue age, the depth of
+ * every dead-letter queue, Lambda errors, throttles and duration, and EventBridge failed and
+ * dead-lettered invocations. Alarms (to an SNS topic operators subscribe to) fire on any message
+ * in a dead-letter queue, on lag over the threshold, on function errors and on throttles.
+ *
+ * @example
+ * ```ts
+ * new DuplexObservability(this, "Observability", { namePrefix: "duplex-dev", ... });
+ * ```
+ */
+export class DuplexObservability extends Construct {
+  readonly dashboard: Dashboard;
+  readonly alarmTopic: Topic;
+  readonly alarms: AlarmFactory;
+
+  constructor(scope: Construct, id: string, props: DuplexObservabilityProps) {
+    super(scope, id);
+    const msk = new MskMetricFactory({
+      clusterName: props.clusterName,
+      brokerCount: props.brokerCount,
+    });
+    const lambda = new LambdaMetricFactory();
+    const lambda5m = new LambdaMetricFactory(Duration.minutes(5));
+    const queues = new QueueMetricFactory();
+    const lane = new FastLaneMetricFactory(props.busName);
+
+    this.alarmTopic = new Topic(this, "AlarmTopic", {
+      topicName: `${props.namePrefix}-alarms`,
+      displayName: `Duplex ${props.namePrefix} alarms`,
+      masterKey: props.alarmTopicKey,
+      enforceSSL: true,
+    });
+    this.alarms = new AlarmFactory(new Construct(this, "Alarms"), {
+      namePrefix: props.namePrefix,
+      topic: this.alarmTopic,
+    });
+
+    for (const dlq of props.deadLetterQueues) {
+      this.alarms.deadLetterQueueNotEmpty(dlq.name, queues.depth(dlq.queue, dlq.name));
+    }
+    for (const group of props.consumerGroups) {
+      this.alarms.lagAbove(
+        group.consumerGroup,
+        msk.consumerGroupLag(group.consumerGroup, group.topic),
+        props.offsetLagThreshold,
+        props.lagEvaluationMinutes ?? 5,
+      );
+    }
+    for (const fn of props.functions) {
+      this.alarms.errors(fn.name, lambda5m.errors(fn.function, fn.name), props.errorThreshold ?? 1);
+      this.alarms.throttles(
+        fn.name,
+        lambda5m.throttles(fn.function, fn.name),
+        props.throttleThreshold ?? 1,
+      );
+    }
+
+    const graph = (title: string, left: IMetric[], width = 12): GraphWidget =>
+      new GraphWidget({ title, left, width, height: 6, legendPosition: undefined });
+    const logReaders = props.functions.filter((f) => f.readsTheLog);
+    const rows: IWidget[][] = [
+      [
+        new TextWidget({
+          markdown: `# Duplex ${props.namePrefix}\nLog: MSK \`${props.clusterName}\` · fast lane: bus \`${props.busName}\` · alarms: SNS \`${props.namePrefix}-alarms\``,
+          width: 24,
+          height: 2,
+        }),
+      ],
+      [
+        graph(
+          "Log: records/s per topic",
+          props.topics.map((t) => msk.messagesInPerSecond(t)),
+        ),
+        graph(
+          "Log: lag per consumer group (records)",
+          props.consumerGroups.map((g) => msk.consumerGroupLag(g.consumerGroup, g.topic)),
+        ),
+      ],
+      [
+        graph(
+          "Log: OffsetLag per function (records, max over its mappings)",
+          logReaders.map((f) => lambda.offsetLag(f.function, f.name)),
+        ),
+        graph(
+          "Dead-letter queues: messages waiting",
+          props.deadLetterQueues.map((d) => queues.depth(d.queue, d.name)),
+        ),
+      ],
+      [
+        graph(
+          "Fast lane: ingestion → delivery latency p99 (ms)",
+          props.commands.map((c) => lane.deliveryLatency(c.command)),
+        ),
+        graph(
+          "Fast lane: oldest command waiting in its queue (s)",
+          props.commands.map((c) => queues.oldestMessageAge(c.queue, c.command)),
+        ),
+      ],
+      [
+        graph(
+          "EventBridge: FailedInvocations",
+          props.commands.map((c) => lane.failedInvocations(c.command)),
+        ),
+        graph(
+          "EventBridge: InvocationsSentToDlq",
+          props.commands.map((c) => lane.invocationsSentToDlq(c.command)),
+        ),
+      ],
+      [
+        graph(
+          "Lambda: errors",
+          props.functions.map((f) => lambda.errors(f.function, f.name)),
+          8,
+        ),
+        graph(
+          "Lambda: throttles",
+          props.functions.map((f) => lambda.throttles(f.function, f.name)),
+          8,
+        ),
+        graph(
+          "Lambda: duration p99 (ms)",
+          props.functions.map((f) => lambda.duration(f.function, f.name)),
+          8,
+        ),
+      ],
+    ];
+    this.dashboard = new Dashboard(this, "Dashboard", {
+      dashboardName: props.namePrefix,
+      widgets: rows,
+    });
+  }
+}

@@ -1,0 +1,206 @@
+import { Duration } from "aws-cdk-lib";
+import { MathExpression, Metric } from "aws-cdk-lib/aws-cloudwatch";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import type { IQueue } from "aws-cdk-lib/aws-sqs";
+
+/**
+ * Metric factories: one class per source, each returning CloudWatch metrics with the dimensions
+ * the service publishes. No constructs are created here; dashboards and alarms compose these.
+ */
+
+/** Default period of every metric. */
+export const DEFAULT_PERIOD = Duration.minutes(1);
+
+/** Makes a metric/expression id from a name (`order-events` → `order_events`). */
+export function metricId(name: string): string {
+  const id = name.replace(/[^A-Za-z0-9_]/g, "_");
+  return /^[a-z]/.test(id) ? id : `m_${id}`.toLowerCase();
+}
+
+/** Properties of {@link MskMetricFactory}. */
+export interface MskMetricFactoryProps {
+  /** The cluster name (`Cluster Name` dimension). */
+  readonly clusterName: string;
+  /** Broker ids are 1…brokerCount. */
+  readonly brokerCount: number;
+  /**
+   * @default DEFAULT_PERIOD
+   */
+  readonly period?: Duration;
+}
+
+/**
+ * Metrics MSK publishes for the cluster, its topics and its consumer groups (`AWS/Kafka`).
+ *
+ * @example
+ * ```ts
+ * const msk = new MskMetricFactory({ clusterName: "duplex-dev", brokerCount: 3 });
+ * msk.messagesInPerSecond("order-events"); // sum over the three brokers
+ * msk.consumerGroupLag("duplex-order-saga.order-events", "order-events");
+ * ```
+ */
+export class MskMetricFactory {
+  private readonly props: MskMetricFactoryProps;
+
+  constructor(props: MskMetricFactoryProps) {
+    this.props = props;
+  }
+
+  /** Records per second written to a topic, summed over every broker. */
+  messagesInPerSecond(topic: string): MathExpression {
+    const usingMetrics: Record<string, Metric> = {};
+    for (let broker = 1; broker <= this.props.brokerCount; broker++) {
+      usingMetrics[`${metricId(topic)}_b${broker}`] = new Metric({
+        namespace: "AWS/Kafka",
+        metricName: "MessagesInPerSec",
+        dimensionsMap: {
+          "Cluster Name": this.props.clusterName,
+          "Broker ID": String(broker),
+          Topic: topic,
+        },
+        statistic: "Average",
+        period: this.props.period ?? DEFAULT_PERIOD,
+      });
+    }
+    return new MathExpression({
+      expression: Object.keys(usingMetrics).join(" + "),
+      usingMetrics,
+      label: topic,
+      period: this.props.period ?? DEFAULT_PERIOD,
+    });
+  }
+
+  /** Total records a consumer group has yet to read from a topic (all partitions). */
+  consumerGroupLag(consumerGroup: string, topic: string): Metric {
+    return new Metric({
+      namespace: "AWS/Kafka",
+      metricName: "SumOffsetLag",
+      dimensionsMap: {
+        "Cluster Name": this.props.clusterName,
+        "Consumer Group": consumerGroup,
+        Topic: topic,
+      },
+      statistic: "Maximum",
+      label: consumerGroup,
+      period: this.props.period ?? DEFAULT_PERIOD,
+    });
+  }
+}
+
+/**
+ * Metrics Lambda publishes per function (`AWS/Lambda`).
+ *
+ * @example
+ * ```ts
+ * const lambda = new LambdaMetricFactory();
+ * lambda.errors(fn); lambda.offsetLag(fn);
+ * ```
+ */
+export class LambdaMetricFactory {
+  private readonly period: Duration;
+
+  /** @param period default {@link DEFAULT_PERIOD} */
+  constructor(period: Duration = DEFAULT_PERIOD) {
+    this.period = period;
+  }
+
+  errors(fn: IFunction, label?: string): Metric {
+    return fn.metricErrors({ statistic: "Sum", period: this.period, label });
+  }
+
+  throttles(fn: IFunction, label?: string): Metric {
+    return fn.metricThrottles({ statistic: "Sum", period: this.period, label });
+  }
+
+  /** p99 duration. */
+  duration(fn: IFunction, label?: string): Metric {
+    return fn.metricDuration({ statistic: "p99", period: this.period, label });
+  }
+
+  /** Largest lag of any MSK mapping of the function, in records (`OffsetLag`). */
+  offsetLag(fn: IFunction, label?: string): Metric {
+    return fn.metric("OffsetLag", { statistic: "Maximum", period: this.period, label });
+  }
+}
+
+/**
+ * Metrics SQS publishes per queue (`AWS/SQS`).
+ *
+ * @example
+ * ```ts
+ * new QueueMetricFactory().depth(dlq, "PlaceOrderRequested DLQ");
+ * ```
+ */
+export class QueueMetricFactory {
+  private readonly period: Duration;
+
+  /** @param period default {@link DEFAULT_PERIOD} */
+  constructor(period: Duration = DEFAULT_PERIOD) {
+    this.period = period;
+  }
+
+  /** Messages waiting (visible) in the queue. */
+  depth(queue: IQueue, label?: string): Metric {
+    return queue.metricApproximateNumberOfMessagesVisible({
+      statistic: "Maximum",
+      period: this.period,
+      label,
+    });
+  }
+
+  /** Age of the oldest message, seconds. */
+  oldestMessageAge(queue: IQueue, label?: string): Metric {
+    return queue.metricApproximateAgeOfOldestMessage({
+      statistic: "Maximum",
+      period: this.period,
+      label,
+    });
+  }
+}
+
+/**
+ * Metrics EventBridge publishes for rules on a custom bus (`AWS/Events`, dimensions
+ * `EventBusName` and `RuleName`).
+ *
+ * @example
+ * ```ts
+ * const lane = new FastLaneMetricFactory("duplex-dev");
+ * lane.deliveryLatency("PlaceOrderRequested");
+ * ```
+ */
+export class FastLaneMetricFactory {
+  private readonly busName: string;
+  private readonly period: Duration;
+
+  /** @param period default {@link DEFAULT_PERIOD} */
+  constructor(busName: string, period: Duration = DEFAULT_PERIOD) {
+    this.busName = busName;
+    this.period = period;
+  }
+
+  /** p99 time from ingestion to the start of the target invocation, milliseconds. */
+  deliveryLatency(ruleName: string): Metric {
+    return this.metric("IngestionToInvocationStartLatency", ruleName, "p99");
+  }
+
+  /** Invocations that failed permanently. */
+  failedInvocations(ruleName: string): Metric {
+    return this.metric("FailedInvocations", ruleName, "Sum");
+  }
+
+  /** Invocations moved to the target's dead-letter queue. */
+  invocationsSentToDlq(ruleName: string): Metric {
+    return this.metric("InvocationsSentToDlq", ruleName, "Sum");
+  }
+
+  private metric(metricName: string, ruleName: string, statistic: string): Metric {
+    return new Metric({
+      namespace: "AWS/Events",
+      metricName,
+      dimensionsMap: { EventBusName: this.busName, RuleName: ruleName },
+      statistic,
+      period: this.period,
+      label: ruleName,
+    });
+  }
+}

@@ -1,0 +1,201 @@
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { TopicName } from "../events/topics.ts";
+import type { ResourceNeed, TableName } from "../functions/kit/declarations.ts";
+import type { KafkaArns } from "./kafka-arns.ts";
+
+/**
+ * Least-privilege IAM, generated from what a function declares it touches. Every statement names
+ * exact actions (no `*` in any action) on exact resources (table and index ARNs, the bus ARN, queue
+ * ARNs, the cluster ARN and topic/group ARNs). Pure: no constructs are created here.
+ */
+
+/** The resolved resources a declaration's needs refer to. */
+export interface PermissionTargets {
+  /** ARN of a table by name. */
+  readonly tableArn: (table: TableName) => string;
+  /** Exact ARNs of a table's indexes. */
+  readonly indexArns: (table: TableName) => readonly string[];
+  /** Key of the tables. */
+  readonly dataKeyArn: string;
+  readonly busArn: string;
+  /** Every fast-lane command queue. */
+  readonly fastLaneQueueArns: readonly string[];
+  /** Key of the queues. */
+  readonly messagingKeyArn: string;
+  readonly kafka: KafkaArns;
+}
+
+const TABLE_READ = [
+  "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "dynamodb:ConditionCheckItem",
+  "dynamodb:DescribeTable",
+];
+const TABLE_WRITE = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+];
+const INDEX_READ = ["dynamodb:Query", "dynamodb:Scan"];
+/** What DynamoDB needs from the caller to use a customer-managed table key. */
+const TABLE_KEY_READ = ["kms:Decrypt", "kms:DescribeKey"];
+const TABLE_KEY_WRITE = [
+  "kms:Encrypt",
+  "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+];
+
+/** Kafka data-plane actions by access (MSK IAM access control). */
+export const KAFKA_ACTIONS = {
+  connect: ["kafka-cluster:Connect"],
+  produceCluster: ["kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"],
+  produceTopic: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+  consumeCluster: ["kafka-cluster:Connect", "kafka-cluster:DescribeClusterDynamicConfiguration"],
+  consumeTopic: ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
+  consumeGroup: ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"],
+  adminCluster: [
+    "kafka-cluster:Connect",
+    "kafka-cluster:DescribeCluster",
+    "kafka-cluster:DescribeClusterDynamicConfiguration",
+  ],
+  adminTopic: [
+    "kafka-cluster:CreateTopic",
+    "kafka-cluster:DescribeTopic",
+    "kafka-cluster:AlterTopic",
+    "kafka-cluster:DescribeTopicDynamicConfiguration",
+    "kafka-cluster:AlterTopicDynamicConfiguration",
+    "kafka-cluster:DeleteTopic",
+  ],
+  /** What Lambda's MSK event source mapping calls on the control plane. */
+  mappingControlPlane: ["kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers"],
+} as const;
+
+/**
+ * IAM statements for one declared need.
+ *
+ * @example
+ * ```ts
+ * statementsForNeed({ kind: "table", table: "aggregates", access: "read" }, targets);
+ * // [dynamodb:GetItem… on the table, dynamodb:Query/Scan on its indexes, kms:Decrypt… on the key]
+ * ```
+ */
+export function statementsForNeed(
+  need: ResourceNeed,
+  targets: PermissionTargets,
+): PolicyStatement[] {
+  switch (need.kind) {
+    case "table": {
+      const write = need.access === "read-write";
+      const statements = [
+        new PolicyStatement({
+          actions: write ? [...TABLE_READ, ...TABLE_WRITE] : TABLE_READ,
+          resources: [targets.tableArn(need.table)],
+        }),
+        new PolicyStatement({
+          actions: write ? [...TABLE_KEY_READ, ...TABLE_KEY_WRITE] : TABLE_KEY_READ,
+          resources: [targets.dataKeyArn],
+        }),
+      ];
+      const indexes = targets.indexArns(need.table);
+      if (indexes.length > 0) {
+        statements.push(new PolicyStatement({ actions: INDEX_READ, resources: [...indexes] }));
+      }
+      return statements;
+    }
+    case "bus":
+      return [new PolicyStatement({ actions: ["events:PutEvents"], resources: [targets.busArn] })];
+    case "fast-lane-queues":
+      return [
+        new PolicyStatement({
+          actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"],
+          resources: [...targets.fastLaneQueueArns],
+        }),
+        new PolicyStatement({
+          actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+          resources: [targets.messagingKeyArn],
+        }),
+      ];
+    case "log":
+      return kafkaStatements(need.access, need.topics, targets.kafka);
+    case "metrics":
+      // Metrics leave as CloudWatch embedded metric format on stdout (Powertools Metrics):
+      // CloudWatch Logs extracts them, no API call and no permission needed.
+      return [];
+  }
+}
+
+/** Statements for producing to, consuming from (by hand) or administering topics. */
+export function kafkaStatements(
+  access: "produce" | "consume" | "admin",
+  topics: readonly TopicName[],
+  kafka: KafkaArns,
+): PolicyStatement[] {
+  const topicArns = topics.map((t) => kafka.topic(t));
+  switch (access) {
+    case "produce":
+      return [
+        new PolicyStatement({
+          actions: [...KAFKA_ACTIONS.produceCluster],
+          resources: [kafka.cluster],
+        }),
+        new PolicyStatement({ actions: [...KAFKA_ACTIONS.produceTopic], resources: topicArns }),
+      ];
+    case "consume":
+      // Consumption through an event source mapping is granted per mapping (with its group),
+      // see mappingStatements; a declared consume need only opens the connection.
+      return [
+        new PolicyStatement({
+          actions: [...KAFKA_ACTIONS.consumeCluster],
+          resources: [kafka.cluster],
+        }),
+      ];
+    case "admin":
+      return [
+        new PolicyStatement({
+          actions: [...KAFKA_ACTIONS.adminCluster],
+          resources: [kafka.cluster],
+        }),
+        new PolicyStatement({ actions: [...KAFKA_ACTIONS.adminTopic], resources: topicArns }),
+      ];
+  }
+}
+
+/**
+ * What Lambda's MSK event source mapping needs from the function's role for one (topic, group)
+ * pair, including writing failed records to the on-failure topic.
+ *
+ * @example
+ * ```ts
+ * mappingStatements(kafka, "order-events", "duplex-order-saga.order-events", "dead-letters");
+ * ```
+ */
+export function mappingStatements(
+  kafka: KafkaArns,
+  topic: TopicName,
+  consumerGroup: string,
+  onFailureTopic: TopicName,
+): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      actions: [...KAFKA_ACTIONS.mappingControlPlane, ...KAFKA_ACTIONS.consumeCluster],
+      resources: [kafka.cluster],
+    }),
+    new PolicyStatement({
+      actions: [...KAFKA_ACTIONS.consumeTopic],
+      resources: [kafka.topic(topic)],
+    }),
+    new PolicyStatement({
+      actions: [...KAFKA_ACTIONS.consumeGroup],
+      resources: [kafka.group(consumerGroup)],
+    }),
+    new PolicyStatement({
+      actions: [...KAFKA_ACTIONS.produceTopic],
+      resources: [kafka.topic(onFailureTopic)],
+    }),
+  ];
+}
