@@ -92,6 +92,12 @@ export function synthStage(
   return result;
 }
 
+/** The properties of a resource; fails the test when there are none. */
+export function props(resource: CfnResourceJson | undefined): Record<string, unknown> {
+  if (resource?.Properties === undefined) throw new Error("expected a resource with properties");
+  return resource.Properties;
+}
+
 /** Resources of one type, by logical id. */
 export function resourcesOfType(json: TemplateJson, type: string): Record<string, CfnResourceJson> {
   return Object.fromEntries(Object.entries(json.Resources).filter(([, r]) => r.Type === type));

@@ -1,0 +1,314 @@
+import { describe, expect, it } from "vitest";
+import { allEventDefinitions } from "../../events/registry.ts";
+import { DEAD_LETTER_TOPIC, topicsFor } from "../../events/topics.ts";
+import {
+  consumerGroupFor,
+  ENV,
+  type FunctionDeclaration,
+  tableEnvVar,
+} from "../../functions/kit/declarations.ts";
+import { functionDeclarations } from "../../functions/registry.ts";
+import { METRICS_NAMESPACE, VISIBILITY_TIMEOUT_FACTOR } from "../../lib/functions.ts";
+import { fastLaneRoutes } from "../../lib/routes.ts";
+import {
+  allowStatementsOf,
+  functionNamed,
+  identityStatements,
+  kafkaNames,
+  renderArn,
+  resourcesFor,
+} from "./iam.ts";
+import {
+  asArray,
+  props,
+  referencedId,
+  resourcesOfType,
+  stageSettings,
+  synthStage,
+} from "./support.ts";
+
+const { json } = synthStage("dev", { nag: false });
+const settings = stageSettings("dev");
+const mappings = resourcesOfType(json, "AWS::Lambda::EventSourceMapping");
+const queues = resourcesOfType(json, "AWS::SQS::Queue");
+const tables = resourcesOfType(json, "AWS::DynamoDB::Table");
+const routes = fastLaneRoutes(allEventDefinitions(), functionDeclarations);
+
+function fn(declaration: FunctionDeclaration) {
+  const [id, resource] = functionNamed(json, `duplex-dev-${declaration.name}`);
+  const props = resource.Properties as Record<string, unknown>;
+  const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+  const roleId = referencedId(props.Role) as string;
+  return { id, props, env, roleId, statements: allowStatementsOf(json, roleId) };
+}
+
+function mappingsOf(functionId: string) {
+  return Object.values(mappings).filter(
+    (m) => referencedId(m.Properties?.FunctionName) === functionId,
+  );
+}
+
+function queueNamed(name: string) {
+  const found = Object.entries(queues).find(([, q]) => q.Properties?.QueueName === name);
+  if (!found) throw new Error(`no queue ${name}`);
+  return found;
+}
+
+describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
+  "function %s",
+  (_name, declaration) => {
+    const f = fn(declaration);
+
+    it("is an ARM64 Node.js 24 function sized and timed as declared, in the private subnets", () => {
+      expect(f.props).toMatchObject({
+        Runtime: "nodejs24.x",
+        Architectures: ["arm64"],
+        Handler: "index.handler",
+        MemorySize: declaration.memoryMb,
+        Timeout: declaration.timeoutSeconds,
+        TracingConfig: { Mode: "Active" },
+        LoggingConfig: { LogFormat: "JSON", ApplicationLogLevel: settings.functions.logLevel },
+      });
+      const vpc = f.props.VpcConfig as { SubnetIds: unknown[]; SecurityGroupIds: unknown[] };
+      expect(vpc.SubnetIds).toHaveLength(3);
+      expect(vpc.SecurityGroupIds).toHaveLength(1);
+    });
+
+    it("gets Powertools settings and one environment variable per declared resource", () => {
+      expect(f.env).toMatchObject({
+        [ENV.stage]: "dev",
+        POWERTOOLS_SERVICE_NAME: declaration.name,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: settings.functions.logLevel,
+      });
+      const expected = new Set([
+        ENV.stage,
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "POWERTOOLS_LOG_LEVEL",
+        "NODE_OPTIONS",
+      ]);
+      for (const need of declaration.resources) {
+        if (need.kind === "table") {
+          expected.add(tableEnvVar(need.table));
+          expect(referencedId(f.env[tableEnvVar(need.table)])).toMatch(
+            new RegExp(`^Tables${need.table.replaceAll("-", "")}`, "i"),
+          );
+        }
+        if (need.kind === "bus") expected.add(ENV.eventBusName);
+        if (need.kind === "log") {
+          expected.add(ENV.kafkaBrokers);
+          expected.add(ENV.kafkaAuth);
+          expect(f.env[ENV.kafkaAuth]).toBe("iam");
+          expect(JSON.stringify(f.env[ENV.kafkaBrokers])).toContain("BootstrapBrokerStringSaslIam");
+        }
+        if (need.kind === "fast-lane-queues") {
+          expected.add(ENV.fastLaneQueues);
+          const rendered = renderArn(f.env[ENV.fastLaneQueues]);
+          for (const route of routes) expect(rendered).toContain(`"${route.command}":"{`);
+        }
+      }
+      expect(Object.keys(f.env).sort()).toEqual([...expected].sort());
+      if (expected.has(ENV.eventBusName))
+        expect(f.env[ENV.eventBusName]).toEqual({ Ref: expect.stringMatching(/^FastLaneBus/) });
+    });
+
+    it("has its declared trigger, and only that", () => {
+      const own = mappingsOf(f.id);
+      const trigger = declaration.trigger;
+      switch (trigger.kind) {
+        case "fast-lane": {
+          expect(own).toHaveLength(trigger.commands.length);
+          for (const command of trigger.commands) {
+            const [queueId, queue] = queueNamed(`duplex-dev-${command}`);
+            const mapping = own.find((m) => referencedId(m.Properties?.EventSourceArn) === queueId);
+            expect(mapping?.Properties).toMatchObject({
+              BatchSize: trigger.batchSize,
+              MaximumBatchingWindowInSeconds: trigger.maxBatchingWindowSeconds,
+              FunctionResponseTypes: ["ReportBatchItemFailures"],
+            });
+            const visibility = queue.Properties?.VisibilityTimeout as number;
+            expect(visibility).toBeGreaterThanOrEqual(
+              VISIBILITY_TIMEOUT_FACTOR * declaration.timeoutSeconds,
+            );
+            expect(
+              (props(queue).RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount,
+            ).toBe(trigger.maxReceiveCount);
+          }
+          break;
+        }
+        case "log": {
+          expect(own).toHaveLength(trigger.topics.length);
+          for (const topic of trigger.topics) {
+            const mapping = own.find(
+              (m) => JSON.stringify(m.Properties?.Topics) === JSON.stringify([topic]),
+            );
+            expect(mapping?.Properties).toMatchObject({
+              AmazonManagedKafkaEventSourceConfig: {
+                ConsumerGroupId: consumerGroupFor(trigger, topic),
+              },
+              BatchSize: trigger.batchSize,
+              MaximumBatchingWindowInSeconds: trigger.batchingWindowSeconds,
+              StartingPosition: trigger.startingPosition,
+              MaximumRetryAttempts: trigger.maxRetries,
+              BisectBatchOnFunctionError: trigger.splitBatchOnError,
+              MaximumRecordAgeInSeconds: trigger.maxRecordAgeSeconds,
+              DestinationConfig: { OnFailure: { Destination: `kafka://${trigger.onFailure}` } },
+              ProvisionedPollerConfig: {
+                MinimumPollers: settings.functions.minimumPollers,
+                MaximumPollers: settings.functions.maximumPollers,
+                PollerGroupName: "duplex-dev-log-consumers",
+              },
+            });
+            expect(referencedId(mapping?.Properties?.EventSourceArn)).toMatch(/^EventLogCluster/);
+          }
+          break;
+        }
+        case "schedule": {
+          expect(own).toHaveLength(0);
+          const rule = Object.values(resourcesOfType(json, "AWS::Events::Rule")).find((r) =>
+            asArray(r.Properties?.Targets as { Arn: unknown }[]).some(
+              (t) => referencedId(t.Arn) === f.id,
+            ),
+          );
+          const unit = trigger.everyMinutes === 1 ? "minute" : "minutes";
+          expect(rule?.Properties?.ScheduleExpression).toBe(
+            `rate(${trigger.everyMinutes} ${unit})`,
+          );
+          const target = asArray(rule?.Properties?.Targets as Record<string, unknown>[])[0];
+          const [dlqId] = queueNamed(`duplex-dev-${declaration.name}-schedule-dlq`);
+          expect(
+            referencedId((target?.DeadLetterConfig as { Arn: unknown } | undefined)?.Arn),
+          ).toBe(dlqId);
+          expect(target?.RetryPolicy).toBeDefined();
+          expect(referencedId((f.props.DeadLetterConfig as { TargetArn: unknown }).TargetArn)).toBe(
+            dlqId,
+          );
+          break;
+        }
+        case "custom-resource":
+          expect(own).toHaveLength(0);
+          break;
+      }
+    });
+
+    it("may touch exactly what it declares", () => {
+      const declaredTables = new Map(
+        declaration.resources.flatMap((n) =>
+          n.kind === "table" ? [[n.table, n.access] as const] : [],
+        ),
+      );
+      const tableIdsFor = (action: string) =>
+        resourcesFor(f.statements, action)
+          .filter((r) => /^\{Tables/.test(r) && !r.includes("/index/"))
+          .map((r) => r.slice(1, -1))
+          .sort();
+      const idOf = (table: string) =>
+        Object.keys(tables).find((id) =>
+          id.toLowerCase().startsWith(`tables${table.replaceAll("-", "")}`),
+        );
+      expect(tableIdsFor("dynamodb:GetItem")).toEqual([...declaredTables.keys()].map(idOf).sort());
+      expect(tableIdsFor("dynamodb:PutItem")).toEqual(
+        [...declaredTables]
+          .filter(([, access]) => access === "read-write")
+          .map(([t]) => idOf(t))
+          .sort(),
+      );
+
+      const needs = (kind: string, access?: string) =>
+        declaration.resources.filter(
+          (n) =>
+            n.kind === kind && (access === undefined || ("access" in n && n.access === access)),
+        );
+      expect(resourcesFor(f.statements, "events:PutEvents").length > 0).toBe(
+        needs("bus").length > 0,
+      );
+      expect(resourcesFor(f.statements, "sqs:SendMessage").length > 0).toBe(
+        needs("fast-lane-queues").length > 0 || declaration.trigger.kind === "schedule",
+      );
+
+      const produce = new Set(
+        needs("log", "produce").flatMap((n) => ("topics" in n ? n.topics : [])),
+      );
+      if (declaration.trigger.kind === "log") produce.add(declaration.trigger.onFailure);
+      expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:WriteData"), "topic")).toEqual(
+        [...produce].sort(),
+      );
+      const read = declaration.trigger.kind === "log" ? [...declaration.trigger.topics] : [];
+      expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:ReadData"), "topic")).toEqual(
+        read.sort(),
+      );
+      const groups =
+        declaration.trigger.kind === "log"
+          ? read.map((t) => consumerGroupFor(declaration.trigger as never, t))
+          : [];
+      expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:AlterGroup"), "group")).toEqual(
+        groups.sort(),
+      );
+      const admin = needs("log", "admin").flatMap((n) => ("topics" in n ? n.topics : []));
+      expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:CreateTopic"), "topic")).toEqual(
+        [...admin].sort(),
+      );
+      for (const arn of resourcesFor(f.statements, "kafka-cluster:Connect"))
+        expect(arn).toMatch(/^\{EventLogCluster\w+\}$/);
+    });
+  },
+);
+
+describe("IAM across the whole stack", () => {
+  const statements = identityStatements(json).filter((s) => s.statement.Effect === "Allow");
+
+  it("has no action with a wildcard in any Allow statement", () => {
+    const wild = statements.flatMap((s) =>
+      asArray(s.statement.Action).filter((a) => a.includes("*")),
+    );
+    expect(wild).toEqual([]);
+  });
+
+  it("grants on `*` only the EC2 network-interface and X-Ray actions that have no resource-level permissions", () => {
+    const onStar = statements
+      .filter((s) => asArray(s.statement.Resource).some((r) => r === "*"))
+      .flatMap((s) => asArray(s.statement.Action));
+    expect(onStar.length).toBeGreaterThan(0);
+    for (const action of onStar)
+      expect(action).toMatch(/^(ec2:(Create|Delete|Describe|Assign|Unassign)\w+|xray:Put\w+)$/);
+  });
+
+  it("names no data resource (table, queue, bus, key, topic, group) with a wildcard", () => {
+    for (const { statement } of statements) {
+      for (const resource of asArray(statement.Resource).map(renderArn)) {
+        if (/dynamodb|sqs|events|kms|kafka|\{Tables|\{FastLane|\{Keys|\{EventLog/.test(resource)) {
+          expect(resource.replace(/:\*$/, "")).not.toContain("*");
+        }
+      }
+    }
+  });
+
+  it("scopes every MSK data-plane action to the cluster, topic or group ARN", () => {
+    for (const { statement } of statements) {
+      if (
+        !asArray(statement.Action).some(
+          (a) => a.startsWith("kafka-cluster:") || a.startsWith("kafka:"),
+        )
+      )
+        continue;
+      for (const resource of asArray(statement.Resource).map(renderArn)) {
+        expect(resource).toMatch(
+          /^(\{EventLogCluster\w+\}|arn:\{AWS::Partition\}:kafka:\{AWS::Region\}:\{AWS::AccountId\}:(topic|group)\/duplex-dev\/\{\}\/[\w.-]+)$/,
+        );
+      }
+    }
+  });
+
+  it("writes failed log records only to the dead-letter topic", () => {
+    const destinations = Object.values(mappings)
+      .filter((m) => m.Properties?.Topics)
+      .map(
+        (m) =>
+          (props(m).DestinationConfig as { OnFailure: { Destination: string } }).OnFailure
+            .Destination,
+      );
+    expect(new Set(destinations)).toEqual(new Set([`kafka://${DEAD_LETTER_TOPIC}`]));
+    expect(topicsFor("aws").map((t) => t.name)).toContain(DEAD_LETTER_TOPIC);
+  });
+});

@@ -1,0 +1,89 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Stack, Validations } from "aws-cdk-lib";
+import { Queue } from "aws-cdk-lib/aws-sqs";
+import { describe, expect, it } from "vitest";
+import { applyNagPacks } from "../../lib/nag.ts";
+import { synthStage, testApp } from "./support.ts";
+
+/**
+ * cdk-nag's AWS Solutions and Serverless packs run as synthesis validations: a finding that is
+ * not acknowledged fails synthesis. Every acknowledgement sits on the construct it concerns and
+ * says why.
+ */
+
+/** Every rule acknowledged in the app: rule id → reasons (one per construct). */
+function acknowledgements(stage: "dev" | "prod"): Map<string, string[]> {
+  const { app } = synthStage(stage);
+  const found = new Map<string, string[]>();
+  for (const construct of app.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        const rule = id.replace(/^Annotation::/, "");
+        found.set(rule, [...(found.get(rule) ?? []), reason]);
+      }
+    }
+  }
+  return found;
+}
+
+describe.each(["dev", "prod"] as const)("cdk-nag on stage %s", (stage) => {
+  it("synthesizes with the AwsSolutions and Serverless packs and reports no finding at all", () => {
+    const { outdir } = synthStage(stage); // throws on any unacknowledged error
+    const report = JSON.parse(readFileSync(join(outdir, "validation-report.json"), "utf8")) as {
+      pluginReports: { violations?: unknown[] }[];
+    };
+    const violations = report.pluginReports.flatMap((r) => r.violations ?? []);
+    expect(violations).toEqual([]);
+  });
+
+  it("gives every acknowledgement a reason", () => {
+    for (const [rule, reasons] of acknowledgements(stage)) {
+      for (const reason of reasons) {
+        expect(reason.trim().length, `reason of ${rule}`).toBeGreaterThan(40);
+      }
+    }
+  });
+
+  it("acknowledges only the rules reviewed for Duplex", () => {
+    expect(
+      [...acknowledgements(stage).keys()]
+        .filter((r) => /^(AwsSolutions|Serverless)-/.test(r))
+        .sort(),
+    ).toEqual(
+      [
+        // Dead-letter queues have no DLQ of their own; rule-target and bus DLQs are not recognised.
+        "AwsSolutions-SQS3",
+        "Serverless-SQSRedrivePolicy",
+        // EC2 network-interface and X-Ray actions have no resource-level permissions.
+        "AwsSolutions-IAM5[Resource::*]",
+        // ESM-invoked functions (SQS, MSK) and deploy-time helpers have no async invocations.
+        "Serverless-LambdaDLQ",
+        // SQS event source mappings take no on-failure destination (the queue's DLQ does it).
+        "Serverless-LambdaEventSourceMappingDestination",
+        // aws-cdk-lib's own deploy-time functions (provider framework, AwsCustomResource).
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        "Serverless-LambdaTracing",
+        "Serverless-LambdaDefaultMemorySize",
+      ]
+        .concat(
+          [...acknowledgements(stage).keys()].filter((r) =>
+            /^AwsSolutions-IAM5\[Resource::<.*>:\*\]$/.test(r),
+          ),
+        )
+        .sort(),
+    );
+  });
+});
+
+describe("the packs are live", () => {
+  it("fail synthesis on an unacknowledged finding", () => {
+    const app = testApp();
+    new Queue(new Stack(app, "Bad"), "Plain");
+    applyNagPacks(app);
+    expect(() => app.synth()).toThrow(
+      /AwsSolutions-SQS3|AwsSolutions-SQS4|Serverless-SQSRedrivePolicy/,
+    );
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { topicsFor } from "../../events/topics.ts";
+import { functionDeclarations } from "../../functions/registry.ts";
+import { MskMetricFactory } from "../../lib/observability/metrics.ts";
+import { logMappings } from "../../lib/routes.ts";
+import { asArray, resourcesOfType, stageSettings, synthStage, testStack } from "./support.ts";
+
+const { json } = synthStage("dev", { nag: false });
+const settings = stageSettings("dev");
+const alarms = Object.values(resourcesOfType(json, "AWS::CloudWatch::Alarm")).map(
+  (a) => a.Properties as Record<string, unknown>,
+);
+const dashboard = Object.values(resourcesOfType(json, "AWS::CloudWatch::Dashboard"))[0];
+const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
+const mappings = logMappings(functionDeclarations, topicsFor("aws"));
+const queueNames = Object.values(resourcesOfType(json, "AWS::SQS::Queue")).map((q) =>
+  String(q.Properties?.QueueName),
+);
+const deadLetterQueues = queueNames.filter((n) => n.endsWith("-dlq"));
+
+/** An alarm by name, with its one metric flattened (CDK renders labelled metrics as `Metrics`). */
+function alarmNamed(name: string): Record<string, unknown> {
+  const alarm = alarms.find((a) => a.AlarmName === `duplex-dev-${name}`);
+  if (!alarm) throw new Error(`no alarm ${name}`);
+  const stat = asArray(alarm.Metrics as { MetricStat?: { Metric: Record<string, unknown> } }[])[0]
+    ?.MetricStat;
+  return stat ? { ...alarm, ...stat.Metric } : alarm;
+}
+
+describe("DuplexObservability", () => {
+  it("draws one dashboard for the stage with every required view", () => {
+    expect(dashboard?.Properties?.DashboardName).toBe("duplex-dev");
+    for (const needle of [
+      "MessagesInPerSec",
+      "SumOffsetLag",
+      "OffsetLag",
+      "IngestionToInvocationStartLatency",
+      "ApproximateAgeOfOldestMessage",
+      "ApproximateNumberOfMessagesVisible",
+      "Errors",
+      "Throttles",
+      "Duration",
+      "FailedInvocations",
+      "InvocationsSentToDlq",
+    ]) {
+      expect(body).toContain(needle);
+    }
+    for (const topic of topicsFor("aws")) expect(body).toContain(`\\"Topic\\",\\"${topic.name}\\"`);
+    for (const m of mappings) expect(body).toContain(m.consumerGroup);
+  });
+
+  it("sums records per second of a topic over every broker", () => {
+    const expression = new MskMetricFactory({
+      clusterName: "c",
+      brokerCount: 3,
+    }).messagesInPerSecond("order-events");
+    expect(expression.expression).toBe("order_events_b1 + order_events_b2 + order_events_b3");
+    testStack(); // the factory needs no construct
+  });
+
+  it("alarms on any message in any dead-letter queue", () => {
+    expect(deadLetterQueues.length).toBeGreaterThan(0);
+    for (const queue of deadLetterQueues) {
+      const name = queue.replace(/^duplex-dev-/, "");
+      const alarm = alarmNamed(`dlq-${name}`);
+      expect(alarm).toMatchObject({
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Namespace: "AWS/SQS",
+        Threshold: 0,
+        ComparisonOperator: "GreaterThanThreshold",
+        TreatMissingData: "notBreaching",
+      });
+    }
+  });
+
+  it("alarms when a consumer group lags over the stage's threshold", () => {
+    for (const m of mappings) {
+      expect(alarmNamed(`lag-${m.consumerGroup}`)).toMatchObject({
+        Namespace: "AWS/Kafka",
+        MetricName: "SumOffsetLag",
+        Threshold: settings.observability.offsetLagThreshold,
+        EvaluationPeriods: settings.observability.lagEvaluationMinutes,
+        Dimensions: expect.arrayContaining([
+          { Name: "Consumer Group", Value: m.consumerGroup },
+          { Name: "Topic", Value: m.topic },
+          { Name: "Cluster Name", Value: "duplex-dev" },
+        ]),
+      });
+    }
+  });
+
+  it("alarms on errors and throttles of every function", () => {
+    for (const d of functionDeclarations) {
+      expect(alarmNamed(`errors-${d.name}`)).toMatchObject({
+        MetricName: "Errors",
+        Threshold: settings.observability.errorThreshold,
+      });
+      expect(alarmNamed(`throttles-${d.name}`)).toMatchObject({
+        MetricName: "Throttles",
+        Threshold: settings.observability.throttleThreshold,
+      });
+    }
+  });
+
+  it("notifies an encrypted, TLS-only SNS topic on alarm and on recovery", () => {
+    const [topicId, topic] = Object.entries(resourcesOfType(json, "AWS::SNS::Topic"))[0] ?? [];
+    expect(topic?.Properties?.KmsMasterKeyId).toBeDefined();
+    for (const alarm of alarms) {
+      expect(asArray(alarm.AlarmActions)).toEqual([{ Ref: topicId }]);
+      expect(asArray(alarm.OKActions)).toEqual([{ Ref: topicId }]);
+    }
+    const policy = Object.values(resourcesOfType(json, "AWS::SNS::TopicPolicy"))[0];
+    expect(JSON.stringify(policy?.Properties?.PolicyDocument)).toContain(
+      '"aws:SecureTransport":"false"',
+    );
+  });
+
+  it("has exactly the alarms above", () => {
+    expect(alarms).toHaveLength(
+      deadLetterQueues.length + mappings.length + 2 * functionDeclarations.length,
+    );
+  });
+});
