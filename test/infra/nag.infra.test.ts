@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Stack, Validations } from "aws-cdk-lib";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { describe, expect, it } from "vitest";
+import { buildDuplexApp } from "../../lib/app.ts";
 import { applyNagPacks } from "../../lib/nag.ts";
 import { synthStage, testApp } from "./support.ts";
 
@@ -74,6 +75,42 @@ describe.each(["dev", "prod"] as const)("cdk-nag on stage %s", (stage) => {
         )
         .sort(),
     );
+  });
+});
+
+describe("acknowledgements", () => {
+  it("each answer a finding the packs really report, at or under the construct they sit on", () => {
+    const recorded: { path: string; id: string }[] = [];
+    const original = Validations.prototype.acknowledge;
+    Validations.prototype.acknowledge = function (this: Validations, ...rules) {
+      const scope = (this as unknown as { scope: { node: { path: string } } }).scope;
+      for (const rule of rules) recorded.push({ path: scope.node.path, id: rule.id });
+    };
+    let outdir: string;
+    try {
+      const app = testApp({ stage: "dev" });
+      buildDuplexApp(app);
+      expect(() => app.synth()).toThrow();
+      outdir = app.outdir;
+    } finally {
+      Validations.prototype.acknowledge = original;
+    }
+    const report = JSON.parse(readFileSync(join(outdir, "validation-report.json"), "utf8")) as {
+      pluginReports: {
+        violations?: { ruleName: string; violatingConstructs?: { constructPath: string }[] }[];
+      }[];
+    };
+    const findings = report.pluginReports.flatMap((r) =>
+      (r.violations ?? []).flatMap((v) =>
+        (v.violatingConstructs ?? []).map((c) => ({ rule: v.ruleName, path: c.constructPath })),
+      ),
+    );
+    const ours = recorded.filter((a) => /^(AwsSolutions|Serverless)-/.test(a.id));
+    const covers = (a: { path: string; id: string }, f: { rule: string; path: string }) =>
+      f.rule === a.id && (f.path === a.path || f.path.startsWith(`${a.path}/`));
+    expect(ours.filter((a) => !findings.some((f) => covers(a, f)))).toEqual([]);
+    expect(findings.filter((f) => !ours.some((a) => covers(a, f)))).toEqual([]);
+    expect(findings.length).toBeGreaterThan(0);
   });
 });
 
