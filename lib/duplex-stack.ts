@@ -184,6 +184,7 @@ export class DuplexStack extends Stack {
         minimum: settings.functions.minimumPollers,
         maximum: settings.functions.maximumPollers,
       },
+      mappingMetrics: settings.functions.mappingMetrics,
       deadLetterRetention: Duration.days(settings.fastLane.deadLetterRetentionDays),
     });
 

@@ -100,6 +100,14 @@ export interface DuplexFunctionsProps {
    */
   readonly pollers?: { readonly minimum: number; readonly maximum: number };
   /**
+   * Per-mapping metrics (event, error and Kafka consumer counts) of every MSK event source
+   * mapping. Lag per function (`OffsetLag`) and per consumer group (MSK's `SumOffsetLag`) exist
+   * without them.
+   *
+   * @default false
+   */
+  readonly mappingMetrics?: boolean;
+  /**
    * Retention of the schedule dead-letter queues.
    *
    * @default Duration.days(14)
@@ -413,9 +421,17 @@ export class DuplexFunctions extends Construct {
             maximumPollers: props.pollers?.maximum ?? 2,
             pollerGroupName: `${props.namePrefix}-log-consumers`,
           },
-          metricsConfig: {
-            metrics: [MetricType.EVENT_COUNT, MetricType.ERROR_COUNT, MetricType.KAFKA_METRICS],
-          },
+          ...(props.mappingMetrics
+            ? {
+                metricsConfig: {
+                  metrics: [
+                    MetricType.EVENT_COUNT,
+                    MetricType.ERROR_COUNT,
+                    MetricType.KAFKA_METRICS,
+                  ],
+                },
+              }
+            : {}),
         });
         // The mapping is validated against the role when it is created.
         if (policy) esm.node.addDependency(policy);

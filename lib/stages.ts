@@ -117,6 +117,8 @@ const FunctionSettingsSchema = z
     /** Provisioned pollers of each MSK event source mapping (they share one poller group). */
     minimumPollers: z.number().int().min(1).max(200),
     maximumPollers: z.number().int().min(1).max(2000),
+    /** Per-mapping CloudWatch metrics of the MSK event source mappings (billed as metrics). */
+    mappingMetrics: z.boolean(),
   })
   .strict()
   .refine((v) => v.minimumPollers <= v.maximumPollers, {

@@ -161,6 +161,9 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
               },
             });
             expect(referencedId(mapping?.Properties?.EventSourceArn)).toMatch(/^EventLogCluster/);
+            expect(mapping?.Properties?.MetricsConfig === undefined).toBe(
+              !settings.functions.mappingMetrics,
+            );
           }
           break;
         }
@@ -254,6 +257,28 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
     });
   },
 );
+
+describe("stage differences of the functions", () => {
+  it("prod logs at its own level, keeps per-mapping metrics and may scale its pollers further", () => {
+    const prod = synthStage("prod", { nag: false }).json;
+    const prodSettings = stageSettings("prod");
+    const kafka = Object.values(resourcesOfType(prod, "AWS::Lambda::EventSourceMapping")).filter(
+      (m) => m.Properties?.Topics,
+    );
+    for (const mapping of kafka) {
+      expect(mapping.Properties?.MetricsConfig).toEqual({
+        Metrics: ["EventCount", "ErrorCount", "KafkaMetrics"],
+      });
+      expect(mapping.Properties?.ProvisionedPollerConfig).toMatchObject({
+        MaximumPollers: prodSettings.functions.maximumPollers,
+      });
+    }
+    const [, fnProd] = functionNamed(prod, "duplex-prod-order-commands");
+    expect(fnProd.Properties?.LoggingConfig).toMatchObject({
+      ApplicationLogLevel: prodSettings.functions.logLevel,
+    });
+  });
+});
 
 describe("IAM across the whole stack", () => {
   const statements = identityStatements(json).filter((s) => s.statement.Effect === "Allow");
