@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { Duration, Fn, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { SecurityGroup } from "aws-cdk-lib/aws-ec2";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
@@ -16,6 +16,7 @@ import { DuplexFunctions, VISIBILITY_TIMEOUT_FACTOR } from "./functions.ts";
 import { DuplexKeys } from "./keys.ts";
 import { DuplexNetwork } from "./network.ts";
 import { DuplexObservability } from "./observability/dashboard.ts";
+import { addStackOutputs } from "./outputs.ts";
 import {
   fastLaneRoutes,
   logMappings,
@@ -244,10 +245,14 @@ export class DuplexStack extends Stack {
       alarmTopicKey: this.keys.messaging,
     });
 
-    new CfnOutput(this, "EventBusName", { value: this.fastLane.bus.eventBusName });
-    new CfnOutput(this, "ClusterArn", { value: this.eventLog.clusterArn });
-    new CfnOutput(this, "AlarmTopicArn", { value: this.observability.alarmTopic.topicArn });
-    new CfnOutput(this, "DashboardName", { value: this.namePrefix });
+    addStackOutputs(this, {
+      eventLog: this.eventLog,
+      fastLane: this.fastLane,
+      tables: this.tables,
+      functions: this.functions,
+      alarmTopicArn: this.observability.alarmTopic.topicArn,
+      dashboardName: this.observability.dashboard.dashboardName,
+    });
   }
 
   /**

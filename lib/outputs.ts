@@ -1,0 +1,103 @@
+import { CfnOutput } from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import type { TableName } from "../functions/kit/declarations.ts";
+import type { DuplexTables } from "./data.ts";
+import type { EventLog } from "./event-log.ts";
+import type { FastLane } from "./fast-lane.ts";
+import type { DuplexFunctions } from "./functions.ts";
+
+/**
+ * The stack's CloudFormation outputs: the names the operators' CLI (`duplex`, see
+ * `bin/cli/target/outputs.ts`, the contract) and people read after a deployment. Keys are built
+ * here with the same rules as the contract; a test checks the two agree.
+ */
+
+/** `read-models` → `ReadModels`. */
+export function pascalCase(kebab: string): string {
+  return kebab
+    .split(/[-_.]/)
+    .filter((part) => part !== "")
+    .map((part) => `${part[0]?.toUpperCase() ?? ""}${part.slice(1)}`)
+    .join("");
+}
+
+/** Output keys, by what they name. */
+export const OUTPUT_KEY = {
+  eventBusName: "EventBusName",
+  eventBusArn: "EventBusArn",
+  archiveName: "ArchiveName",
+  archiveArn: "ArchiveArn",
+  kafkaBootstrapBrokers: "KafkaBootstrapBrokers",
+  busDeadLetterQueueUrl: "BusDeadLetterQueueUrl",
+  clusterArn: "ClusterArn",
+  alarmTopicArn: "AlarmTopicArn",
+  dashboardName: "DashboardName",
+  table: (table: TableName) => `Table${pascalCase(table)}Name`,
+  commandQueueUrl: (command: string) => `${command}QueueUrl`,
+  commandDeadLetterQueueUrl: (command: string) => `${command}DeadLetterQueueUrl`,
+  commandDeliveryDeadLetterQueueUrl: (command: string) => `${command}DeliveryDeadLetterQueueUrl`,
+  commandRuleArn: (command: string) => `${command}RuleArn`,
+  functionName: (name: string) => `Function${pascalCase(name)}Name`,
+} as const;
+
+/** What the outputs describe. */
+export interface StackOutputSources {
+  readonly eventLog: EventLog;
+  readonly fastLane: FastLane;
+  readonly tables: DuplexTables;
+  readonly functions: DuplexFunctions;
+  readonly alarmTopicArn: string;
+  readonly dashboardName: string;
+}
+
+/**
+ * Adds every output to a stack.
+ *
+ * @example
+ * ```ts
+ * addStackOutputs(this, { eventLog, fastLane, tables, functions, alarmTopicArn, dashboardName });
+ * ```
+ */
+export function addStackOutputs(scope: Construct, sources: StackOutputSources): void {
+  const out = (key: string, value: string, description: string) =>
+    new CfnOutput(scope, key, { value, description });
+  const { fastLane, eventLog } = sources;
+  out(OUTPUT_KEY.eventBusName, fastLane.bus.eventBusName, "The fast-lane event bus");
+  out(OUTPUT_KEY.eventBusArn, fastLane.bus.eventBusArn, "The fast-lane event bus");
+  out(OUTPUT_KEY.archiveName, fastLane.archive.archiveName, "The bus's archive (replays)");
+  out(OUTPUT_KEY.archiveArn, fastLane.archive.archiveArn, "The bus's archive (replays)");
+  out(OUTPUT_KEY.busDeadLetterQueueUrl, fastLane.busDeadLetterQueue.queueUrl, "The bus's own DLQ");
+  out(
+    OUTPUT_KEY.kafkaBootstrapBrokers,
+    eventLog.bootstrapBrokers,
+    "MSK bootstrap brokers (SASL/IAM)",
+  );
+  out(OUTPUT_KEY.clusterArn, eventLog.clusterArn, "The MSK cluster");
+  out(OUTPUT_KEY.alarmTopicArn, sources.alarmTopicArn, "Subscribe to receive the alarms");
+  out(OUTPUT_KEY.dashboardName, sources.dashboardName, "The CloudWatch dashboard");
+  for (const [name, table] of sources.tables.all()) {
+    out(OUTPUT_KEY.table(name), table.tableName, `DynamoDB table ${name}`);
+  }
+  for (const channel of fastLane.allChannels()) {
+    const c = channel.command;
+    out(OUTPUT_KEY.commandQueueUrl(c), channel.queue.queueUrl, `Fast-lane queue of ${c}`);
+    out(
+      OUTPUT_KEY.commandDeadLetterQueueUrl(c),
+      channel.deadLetterQueue.queueUrl,
+      `DLQ of ${c}'s queue`,
+    );
+    out(
+      OUTPUT_KEY.commandDeliveryDeadLetterQueueUrl(c),
+      channel.deliveryDeadLetterQueue.queueUrl,
+      `DLQ of ${c}'s rule target`,
+    );
+    out(OUTPUT_KEY.commandRuleArn(c), channel.rule.ruleArn, `Rule routing ${c} to its queue`);
+  }
+  for (const fn of sources.functions.all()) {
+    out(
+      OUTPUT_KEY.functionName(fn.declaration.name),
+      fn.function.functionName,
+      `Function ${fn.declaration.name}`,
+    );
+  }
+}
