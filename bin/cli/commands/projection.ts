@@ -165,7 +165,7 @@ Examples:
             },
           });
           line.done(
-            `v${result.version} rebuilt from the log: ${count(result.events)} events (${count(result.applied)} applied, ${count(result.skipped)} undecodable skipped) in ${duration(result.elapsedMs)}, ${rate(result.eventsPerSecond)}; live projector paused ${duration(result.pausedMs)} for the hand-over`,
+            `v${result.version} rebuilt from the log: ${count(result.events)} events${result.skipped > 0 ? ` (${count(result.skipped)} undecodable, skipped)` : ""} in ${duration(result.elapsedMs)}, ${rate(result.eventsPerSecond)}; live projector paused ${duration(result.pausedMs)} for the hand-over`,
           );
           const summary = { target: target.label, projection: name, ...result };
           if (options.verify) {

@@ -113,6 +113,7 @@ export async function rebuildIntoNewVersion(
   let skipped = 0;
   let phase: RebuildProgress["phase"] = "catching-up";
   const t0 = Date.now();
+  let lastEventAt = t0;
   const remaining = () => {
     let n = 0n;
     for (const [key, to] of targets) {
@@ -128,7 +129,8 @@ export async function rebuildIntoNewVersion(
     applied,
     skipped,
     remaining: remaining(),
-    eventsPerSecond: events / Math.max(0.001, (Date.now() - t0) / 1000),
+    // Over the time spent reading (not the hand-over's waits).
+    eventsPerSecond: events / Math.max(0.001, (lastEventAt - t0) / 1000),
     elapsedMs: Date.now() - t0,
   });
   let wake: () => void = () => undefined;
@@ -166,6 +168,7 @@ export async function rebuildIntoNewVersion(
         skipped++;
       }
       events++;
+      lastEventAt = Date.now();
       positions.set(key, BigInt(record.offset) + 1n);
     }
     if (remaining() === 0) wake();
