@@ -1,7 +1,33 @@
 import { type App, Tags } from "aws-cdk-lib";
 import { DuplexStack, type DuplexStackProps } from "./duplex-stack.ts";
 import { applyNagPacks } from "./nag.ts";
-import { loadStageSettings, selectedStage } from "./stages.ts";
+import {
+  loadStageSettings,
+  parseStageSettings,
+  type StageSettings,
+  selectedStage,
+} from "./stages.ts";
+
+/**
+ * Context key adding producer roles outside the stack to the bus policy at deploy time, so no
+ * account id needs committing: `cdk deploy -c stage=prod -c producerRoleArns=arn:aws:iam::…:role/api`
+ * (comma-separated).
+ */
+export const PRODUCERS_CONTEXT_KEY = "producerRoleArns";
+
+function withExtraProducers(stage: string, settings: StageSettings, raw: unknown): StageSettings {
+  if (raw === undefined || raw === null || raw === "") return settings;
+  const extra = (Array.isArray(raw) ? raw.map(String) : String(raw).split(","))
+    .map((arn) => arn.trim())
+    .filter((arn) => arn !== "");
+  return parseStageSettings(stage, {
+    ...settings,
+    fastLane: {
+      ...settings.fastLane,
+      additionalProducerRoleArns: [...settings.fastLane.additionalProducerRoleArns, ...extra],
+    },
+  });
+}
 
 /** Options of {@link buildDuplexApp}. */
 export interface BuildDuplexAppOptions {
@@ -31,7 +57,11 @@ export interface BuildDuplexAppOptions {
  */
 export function buildDuplexApp(app: App, options: BuildDuplexAppOptions = {}): DuplexStack {
   const stage = selectedStage(app.node);
-  const settings = loadStageSettings(app.node, stage);
+  const settings = withExtraProducers(
+    stage,
+    loadStageSettings(app.node, stage),
+    app.node.tryGetContext(PRODUCERS_CONTEXT_KEY),
+  );
   const stack = new DuplexStack(app, `Duplex-${stage}`, {
     ...options.stackProps,
     stage,

@@ -259,16 +259,18 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
 );
 
 describe("stage differences of the functions", () => {
-  it("prod logs at its own level, keeps per-mapping metrics and may scale its pollers further", () => {
+  it("prod logs at its own level, may scale its pollers further, and has per-mapping metrics only if set", () => {
     const prod = synthStage("prod", { nag: false }).json;
     const prodSettings = stageSettings("prod");
     const kafka = Object.values(resourcesOfType(prod, "AWS::Lambda::EventSourceMapping")).filter(
       (m) => m.Properties?.Topics,
     );
     for (const mapping of kafka) {
-      expect(mapping.Properties?.MetricsConfig).toEqual({
-        Metrics: ["EventCount", "ErrorCount", "KafkaMetrics"],
-      });
+      expect(mapping.Properties?.MetricsConfig).toEqual(
+        prodSettings.functions.mappingMetrics
+          ? { Metrics: ["EventCount", "ErrorCount", "KafkaMetrics"] }
+          : undefined,
+      );
       expect(mapping.Properties?.ProvisionedPollerConfig).toMatchObject({
         MaximumPollers: prodSettings.functions.maximumPollers,
       });

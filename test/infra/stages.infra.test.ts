@@ -89,4 +89,14 @@ describe("stage settings (cdk.json context)", () => {
       /stage 'prod': observability.offsetLagThreshold/,
     );
   });
+
+  it("adds producer roles given with -c producerRoleArns=… to the bus policy, validated", () => {
+    const arn = "arn:aws:iam::111122223333:role/orders-api";
+    const app = testApp({ stage: "dev", producerRoleArns: arn });
+    const stack = buildDuplexApp(app, { nag: false });
+    expect(JSON.stringify(app.synth().getStackByName(stack.stackName).template)).toContain(arn);
+    expect(() =>
+      buildDuplexApp(testApp({ stage: "dev", producerRoleArns: "not-an-arn" }), { nag: false }),
+    ).toThrow(/stage 'dev': fastLane.additionalProducerRoleArns.0: expected an IAM role ARN/);
+  });
 });
