@@ -15,7 +15,10 @@ export function causationDepths(events: readonly LoggedEvent[]): Map<string, num
     const known = depths.get(id);
     if (known !== undefined) return known;
     const event = byId.get(id);
-    if (event === undefined || event.causationId === id || seen.has(id)) return 0;
+    if (event === undefined || event.causationId === id || seen.has(id)) {
+      depths.set(id, 0);
+      return 0;
+    }
     seen.add(id);
     const parent = byId.has(event.causationId) ? depth(event.causationId, seen) + 1 : 0;
     depths.set(id, parent);
