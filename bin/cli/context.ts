@@ -52,7 +52,7 @@ export function reportError(out: Output, error: unknown): ExitCode {
  */
 export async function run(
   command: Command,
-  body: (ctx: Context) => Promise<ExitCode | undefined | void>,
+  body: (ctx: Context) => Promise<ExitCode | undefined>,
 ): Promise<void> {
   const globals = command.optsWithGlobals() as GlobalOptions;
   const out = createOutput({ json: globals.json === true, color: globals.color !== false });
