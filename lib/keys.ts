@@ -5,7 +5,10 @@ import { Construct } from "constructs";
 
 /** Properties of {@link DuplexKeys}. */
 export interface DuplexKeysProps {
-  /** Prefix of the key aliases, e.g. `duplex-dev`. */
+  /**
+   * Prefix of the key aliases, e.g. `duplex-dev`; also the prefix of the alarm names allowed to
+   * use the messaging key.
+   */
   readonly aliasPrefix: string;
   /**
    * What happens to the keys when the stack is deleted. Retaining them keeps retained tables and
@@ -87,18 +90,36 @@ export class DuplexKeys extends Construct {
       }),
     );
 
-    // EventBridge writes to encrypted queues (rule targets and their DLQs); CloudWatch alarms
-    // publish to the encrypted alarm topic. Both only on behalf of this account.
+    // EventBridge writes to encrypted queues (rule targets and every dead-letter queue it feeds).
+    // EventBridge's KMS requests carry no aws:SourceAccount / aws:SourceArn, so a condition on
+    // them would silently drop every delivery (EventBridge User Guide, DLQs and encrypted targets).
     this.messaging.addToResourcePolicy(
       new PolicyStatement({
-        sid: "AllowEventBridgeAndCloudWatchOfThisAccount",
-        principals: [
-          new ServicePrincipal("events.amazonaws.com"),
-          new ServicePrincipal("cloudwatch.amazonaws.com"),
-        ],
+        sid: "AllowEventBridgeToEncryptedQueues",
+        principals: [new ServicePrincipal("events.amazonaws.com")],
         actions: ["kms:Decrypt", "kms:GenerateDataKey"],
         resources: ["*"],
-        conditions: { StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID } },
+      }),
+    );
+    // CloudWatch alarms publish to the encrypted alarm topic; they do carry the source, so only
+    // this account's Duplex alarms may use the key.
+    this.messaging.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "AllowDuplexAlarmsToTheAlarmTopic",
+        principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+        resources: ["*"],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID },
+          ArnLike: {
+            "aws:SourceArn": Stack.of(this).formatArn({
+              service: "cloudwatch",
+              resource: "alarm",
+              resourceName: `${props.aliasPrefix}-*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
       }),
     );
   }
