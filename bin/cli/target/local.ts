@@ -88,7 +88,10 @@ export function openLocalTarget(name: string): Target {
   const admin = log.admin();
   const sqs = new SQSClient(aws);
   const eventBridge = new EventBridgeClient(aws);
-  const dynamo = new DynamoDBClient(aws);
+  // DynamoDB may have an endpoint of its own (DynamoDB Local next to moto).
+  const dynamodbEndpoint =
+    (endpoints as { dynamodbEndpoint?: string }).dynamodbEndpoint ?? endpoints.awsEndpoint;
+  const dynamo = new DynamoDBClient({ ...aws, endpoint: dynamodbEndpoint });
   const doc = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true },
   });
