@@ -18,9 +18,18 @@ export class InvocationError extends Error {
 }
 
 interface Pending {
+  readonly id: number;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+}
+
+/** One execution environment: a worker thread that serves one invocation at a time. */
+interface Environment {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  busy: boolean;
+  current: Pending | undefined;
 }
 
 export interface LocalFunctionStats {
@@ -30,25 +39,39 @@ export interface LocalFunctionStats {
   totalMs: number;
 }
 
+export interface LocalFunctionOptions {
+  /** Execution environments that may run at once (Lambda scales out; 4 by default). */
+  readonly maxConcurrency?: number;
+}
+
 /**
- * One function in the local host: a worker thread per execution environment, with the function's
- * environment variables, its handler module imported at cold start, the declared timeout enforced,
- * and stdout/stderr (Powertools JSON logs and EMF metrics) written to
- * `.duplex/logs/functions/<name>.log`.
+ * One function in the local host, with Lambda's execution model: each execution environment is
+ * a worker thread with the function's environment variables and its handler module imported at
+ * cold start, and it serves **one invocation at a time** (module-level state such as a
+ * Powertools batch processor is safe, as on AWS). Concurrent invocations get further
+ * environments, up to `maxConcurrency`; beyond that they wait for a free one. The declared timeout
+ * is enforced (a timed-out environment is discarded), and stdout/stderr (Powertools JSON logs and
+ * EMF metrics) go to `.duplex/logs/functions/<name>.log`.
  */
 export class LocalFunction {
   readonly declaration: FunctionDeclaration;
   readonly stats: LocalFunctionStats = { invocations: 0, errors: 0, coldStarts: 0, totalMs: 0 };
   #env: Record<string, string>;
-  #worker: Worker | undefined;
-  #ready: Promise<void> | undefined;
+  readonly #maxConcurrency: number;
+  readonly #environments: Environment[] = [];
+  readonly #waiting: (() => void)[] = [];
   #nextId = 1;
-  readonly #pending = new Map<number, Pending>();
   readonly #log: WriteStream;
 
-  constructor(declaration: FunctionDeclaration, env: Record<string, string>, logDir: string) {
+  constructor(
+    declaration: FunctionDeclaration,
+    env: Record<string, string>,
+    logDir: string,
+    options: LocalFunctionOptions = {},
+  ) {
     this.declaration = declaration;
     this.#env = env;
+    this.#maxConcurrency = Math.max(1, options.maxConcurrency ?? 4);
     mkdirSync(logDir, { recursive: true });
     this.#log = createWriteStream(join(logDir, `${declaration.name}.log`), { flags: "a" });
   }
@@ -57,56 +80,48 @@ export class LocalFunction {
     return this.declaration.name;
   }
 
-  /** Replaces environment variables and starts a fresh execution environment (a redeploy). */
+  /** Replaces environment variables and discards every execution environment (a redeploy). */
   async redeploy(env: Record<string, string>): Promise<void> {
     this.#env = { ...this.#env, ...env };
     for (const [name, value] of Object.entries(env)) if (value === "") delete this.#env[name];
     await this.stop();
   }
 
-  /** Starts the execution environment ahead of the first invocation (no cold start then). */
-  warm(): Promise<void> {
-    return this.#start();
+  /** Starts an execution environment ahead of the first invocation (no cold start then). */
+  async warm(): Promise<void> {
+    await (this.#environments[0] ?? this.#spawn()).ready;
   }
 
   async invoke(event: unknown): Promise<unknown> {
-    await this.#start();
-    const worker = this.#worker;
-    if (worker === undefined) throw new InvocationError(this.name, "no execution environment");
+    const environment = await this.#acquire();
     const id = this.#nextId++;
     const started = Date.now();
     this.stats.invocations++;
     try {
       return await new Promise<unknown>((resolve, reject) => {
         const timer = setTimeout(() => {
-          this.#pending.delete(id);
+          environment.current = undefined;
           reject(
             new InvocationError(this.name, `timed out after ${this.declaration.timeoutSeconds} s`),
           );
           // Lambda discards an environment that timed out.
-          void this.stop();
+          void this.#discard(environment);
         }, this.declaration.timeoutSeconds * 1000);
-        this.#pending.set(id, { resolve, reject, timer });
-        worker.postMessage({ id, event, requestId: randomUUID() });
+        environment.current = { id, resolve, reject, timer };
+        environment.worker.postMessage({ id, event, requestId: randomUUID() });
       });
     } catch (error) {
       this.stats.errors++;
       throw error;
     } finally {
       this.stats.totalMs += Date.now() - started;
+      this.#release(environment);
     }
   }
 
+  /** Discards every execution environment; invocations still running fail. */
   async stop(): Promise<void> {
-    const worker = this.#worker;
-    this.#worker = undefined;
-    this.#ready = undefined;
-    for (const [id, pending] of this.#pending) {
-      clearTimeout(pending.timer);
-      pending.reject(new InvocationError(this.name, "execution environment stopped"));
-      this.#pending.delete(id);
-    }
-    await worker?.terminate();
+    await Promise.all([...this.#environments].map((environment) => this.#discard(environment)));
   }
 
   async close(): Promise<void> {
@@ -114,56 +129,106 @@ export class LocalFunction {
     await new Promise<void>((resolve) => this.#log.end(resolve));
   }
 
-  #start(): Promise<void> {
-    this.#ready ??= new Promise<void>((resolve, reject) => {
-      this.stats.coldStarts++;
-      const worker = new Worker(new URL("./worker.ts", import.meta.url), {
-        workerData: {
-          entry: pathToFileURL(join(repoRoot, this.declaration.entry)).href,
-          functionName: this.name,
-          memoryMb: this.declaration.memoryMb,
-          timeoutSeconds: this.declaration.timeoutSeconds,
-        },
-        env: { ...this.#env },
-        stdout: true,
-        stderr: true,
-      });
-      worker.stdout.pipe(this.#log, { end: false });
-      worker.stderr.pipe(this.#log, { end: false });
-      this.#worker = worker;
-      worker.on("message", (message: WorkerMessage) => {
-        switch (message.kind) {
-          case "ready":
-            resolve();
-            break;
-          case "init-error":
-            reject(new InvocationError(this.name, `cold start failed: ${message.error.message}`));
-            void this.stop();
-            break;
-          case "result":
-          case "error": {
-            const pending = this.#pending.get(message.id);
-            if (pending === undefined) return;
-            this.#pending.delete(message.id);
-            clearTimeout(pending.timer);
-            if (message.kind === "result") pending.resolve(message.result);
-            else pending.reject(new InvocationError(this.name, message.error.message));
-            break;
-          }
-        }
-      });
-      worker.on("error", (error) => {
-        reject(new InvocationError(this.name, `crashed: ${error.message}`, { cause: error }));
-        void this.stop();
-      });
-      worker.on("exit", () => {
-        if (this.#worker === worker) {
-          this.#worker = undefined;
-          this.#ready = undefined;
-        }
-      });
+  /** An idle environment, a new one, or (at the concurrency limit) the next one released. */
+  async #acquire(): Promise<Environment> {
+    for (;;) {
+      const environment =
+        this.#environments.find((e) => !e.busy) ??
+        (this.#environments.length < this.#maxConcurrency ? this.#spawn() : undefined);
+      if (environment === undefined) {
+        await new Promise<void>((resolve) => this.#waiting.push(resolve));
+        continue;
+      }
+      environment.busy = true;
+      try {
+        await environment.ready;
+      } catch (error) {
+        this.#release(environment);
+        throw error;
+      }
+      return environment;
+    }
+  }
+
+  #release(environment: Environment): void {
+    environment.busy = false;
+    this.#waiting.shift()?.();
+  }
+
+  #spawn(): Environment {
+    this.stats.coldStarts++;
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+      workerData: {
+        entry: pathToFileURL(join(repoRoot, this.declaration.entry)).href,
+        functionName: this.name,
+        memoryMb: this.declaration.memoryMb,
+        timeoutSeconds: this.declaration.timeoutSeconds,
+      },
+      env: { ...this.#env },
+      stdout: true,
+      stderr: true,
     });
-    return this.#ready;
+    worker.stdout.pipe(this.#log, { end: false });
+    worker.stderr.pipe(this.#log, { end: false });
+    let markReady: () => void = () => undefined;
+    let failReady: (error: Error) => void = () => undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failReady = reject;
+    });
+    ready.catch(() => undefined);
+    const environment: Environment = { worker, ready, busy: false, current: undefined };
+    this.#environments.push(environment);
+    worker.on("message", (message: WorkerMessage) => {
+      switch (message.kind) {
+        case "ready":
+          markReady();
+          break;
+        case "init-error":
+          failReady(new InvocationError(this.name, `cold start failed: ${message.error.message}`));
+          void this.#discard(environment);
+          break;
+        case "result":
+        case "error": {
+          const pending = environment.current;
+          if (pending === undefined || pending.id !== message.id) return;
+          environment.current = undefined;
+          clearTimeout(pending.timer);
+          if (message.kind === "result") pending.resolve(message.result);
+          else pending.reject(new InvocationError(this.name, message.error.message));
+          break;
+        }
+      }
+    });
+    worker.on("error", (error) => {
+      const failure = new InvocationError(this.name, `crashed: ${error.message}`, { cause: error });
+      failReady(failure);
+      this.#fail(environment, failure);
+      void this.#discard(environment);
+    });
+    worker.on("exit", () => {
+      failReady(new InvocationError(this.name, "execution environment exited"));
+      void this.#discard(environment);
+    });
+    return environment;
+  }
+
+  /** Removes an environment from service and terminates its worker. */
+  async #discard(environment: Environment): Promise<void> {
+    const index = this.#environments.indexOf(environment);
+    if (index !== -1) this.#environments.splice(index, 1);
+    this.#fail(environment, new InvocationError(this.name, "execution environment stopped"));
+    // Someone waiting for an environment may start a fresh one now.
+    this.#waiting.shift()?.();
+    await environment.worker.terminate();
+  }
+
+  #fail(environment: Environment, error: Error): void {
+    const pending = environment.current;
+    if (pending === undefined) return;
+    environment.current = undefined;
+    clearTimeout(pending.timer);
+    pending.reject(error);
   }
 }
 
