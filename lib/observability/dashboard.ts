@@ -1,4 +1,4 @@
-import { Duration } from "aws-cdk-lib";
+import { ArnFormat, Aws, Duration, Stack } from "aws-cdk-lib";
 import {
   Dashboard,
   GraphWidget,
@@ -6,6 +6,7 @@ import {
   type IWidget,
   TextWidget,
 } from "aws-cdk-lib/aws-cloudwatch";
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Topic } from "aws-cdk-lib/aws-sns";
@@ -120,6 +121,27 @@ export class DuplexObservability extends Construct {
       masterKey: props.alarmTopicKey,
       enforceSSL: true,
     });
+    // The topic policy replaces SNS's default one, so CloudWatch must be let in explicitly: only
+    // for this stage's alarms, in this account.
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "AllowDuplexAlarms",
+        principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID },
+          ArnLike: {
+            "aws:SourceArn": Stack.of(this).formatArn({
+              service: "cloudwatch",
+              resource: "alarm",
+              resourceName: `${props.namePrefix}-*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     this.alarms = new AlarmFactory(new Construct(this, "Alarms"), {
       namePrefix: props.namePrefix,
       topic: this.alarmTopic,
