@@ -18,7 +18,7 @@ import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 
 /** AWS APIs the functions may reach through an interface endpoint. */
-export type InterfaceEndpointName = "sqs" | "events" | "sts" | "lambda" | "kafka";
+export type InterfaceEndpointName = "sqs" | "events" | "sts" | "lambda" | "kafka" | "xray";
 
 const interfaceServices: Readonly<Record<InterfaceEndpointName, InterfaceVpcEndpointAwsService>> = {
   sqs: InterfaceVpcEndpointAwsService.SQS,
@@ -26,6 +26,7 @@ const interfaceServices: Readonly<Record<InterfaceEndpointName, InterfaceVpcEndp
   sts: InterfaceVpcEndpointAwsService.STS,
   lambda: InterfaceVpcEndpointAwsService.LAMBDA,
   kafka: InterfaceVpcEndpointAwsService.KAFKA,
+  xray: InterfaceVpcEndpointAwsService.XRAY,
 };
 
 /** Properties of {@link DuplexNetwork}. */

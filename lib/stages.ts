@@ -58,7 +58,7 @@ const NetworkSettingsSchema = z
       .nullable(),
     /** Interface endpoints the functions need (gateway endpoints for DynamoDB and S3 are always added). */
     interfaceEndpoints: z
-      .array(z.enum(["sqs", "events", "sts", "lambda", "kafka"]))
+      .array(z.enum(["sqs", "events", "sts", "lambda", "kafka", "xray"]))
       .refine((v) => new Set(v).size === v.length, { message: "lists an endpoint twice" }),
     flowLogRetentionDays: logRetentionDays,
   })
