@@ -137,8 +137,13 @@ export class LogPoller {
       const failures = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       if (failures.size === 0) return -1;
       this.lastError = `batch item failures reported by ${this.#fn.name}`;
-      const index = records.findIndex((r) => failures.has(`${r.topic}-${r.partition}-${r.offset}`));
-      return index === -1 ? -1 : index;
+      const ids = records.map((r) => `${r.topic}-${r.partition}-${r.offset}`);
+      // As Lambda does, a failure naming no record of the batch fails the whole batch.
+      if ([...failures].some((id) => !ids.includes(id))) {
+        this.lastError = `${this.#fn.name} reported failures that name no record of the batch`;
+        return 0;
+      }
+      return ids.findIndex((id) => failures.has(id));
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
       return 0;

@@ -76,6 +76,9 @@ export class SqsPoller {
           | { batchItemFailures?: { itemIdentifier: string }[] }
           | undefined;
         failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        // As Lambda does, a failure naming no message of the batch fails the whole batch.
+        const ids = new Set(messages.map((m) => m.MessageId ?? ""));
+        if ([...failed].some((id) => !ids.has(id))) failed = ids;
       } catch {
         failed = new Set(messages.map((m) => m.MessageId ?? ""));
       }
