@@ -10,7 +10,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEvent } from "../../events/create.ts";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import { DLQ_FIELDS } from "../../functions/kit/dead-letters.ts";
@@ -49,8 +49,12 @@ beforeAll(async () => {
   note(`partial-batch: session ${session.name} up in ${since(started)} ms`);
 });
 
+// Each test's pollers and probes stop with it, so no test's records reach another's probe.
+afterEach(async () => {
+  for (const stop of stoppers.splice(0).reverse()) await stop().catch(() => undefined);
+});
+
 afterAll(async () => {
-  for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
   await session?.stop({ deleteTopics: true });
 });
 
@@ -60,6 +64,7 @@ function probeFunction(
   kind: "log" | "fast-lane",
   fail: Record<string, number>,
   name: string,
+  extraEnv: Record<string, string> = {},
 ) {
   const host = session.host;
   if (host === undefined) throw new Error("the session has no host");
@@ -71,6 +76,7 @@ function probeFunction(
       PROBE_KIND: kind,
       PROBE_JOURNAL: journal,
       PROBE_FAIL: JSON.stringify(fail),
+      ...extraEnv,
     },
     join(process.cwd(), ".duplex", "logs", "functions"),
   );
@@ -271,4 +277,147 @@ describe("handler crash mid-batch → only the unprocessed records are retried",
     }
     note(`partial-batch: SQS batch of 5, the failing one redelivered alone after ${ms} ms`);
   }, 90_000);
+
+  it("SQS: with concurrent batches (several pollers on one function, as the host runs every queue) each failure still comes back", async () => {
+    const queue = session.resources.commandQueues.RegisterCustomerRequested;
+    if (queue === undefined) throw new Error("no queue");
+    const commands = Array.from({ length: 40 }, (_, i) =>
+      createEvent("RegisterCustomerRequested", {
+        customerId: `c-${session.name}-conc-${i}`,
+        name: `Customer ${i}`,
+        email: `conc${i}@example.com`,
+      }),
+    );
+    // Every third command fails on its first attempt.
+    const failing = commands.filter((_, i) => i % 3 === 0);
+    const { fn, journal } = probeFunction(
+      probeFastLaneDeclaration,
+      "fast-lane",
+      Object.fromEntries(failing.map((c) => [c.eventId, 1])),
+      "sqs-concurrent",
+      // Successes take a while and failures are immediate, so invocations overlap.
+      { PROBE_DELAY_MS: "150" },
+    );
+    await fn.warm();
+    const t0 = Date.now();
+    for (let i = 0; i < 4; i++) {
+      const poller = new SqsPoller(
+        session.sqs,
+        fn,
+        queue,
+        probeFastLaneDeclaration.trigger as never,
+        session.endpoints.region,
+      );
+      poller.start();
+      stoppers.push(() => poller.stop());
+    }
+    // Messages trickle in, so the pollers' batches start at different moments.
+    for (let i = 0; i < commands.length; i += 2) {
+      await sendBodies(
+        session,
+        queue.url,
+        commands.slice(i, i + 2).map((c) => fastLaneBody(c)),
+      );
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    let lines: ProbeLine[] = [];
+    try {
+      lines = await session.waitFor(
+        "every command handled",
+        async () => {
+          const now = journal();
+          return commands.every((c) => attemptsOf(now, c.eventId).some((a) => a.ok))
+            ? now
+            : undefined;
+        },
+        40_000,
+      );
+    } finally {
+      const now = journal();
+      const lost = failing.filter((c) => !attemptsOf(now, c.eventId).some((a) => a.ok));
+      note(
+        `partial-batch: concurrent SQS batches: ${invokes(now).length} invocations, ${lost.length} of ${failing.length} failed messages never came back`,
+      );
+    }
+    const ms = since(t0);
+    for (const command of failing) {
+      expect(attemptsOf(lines, command.eventId).map((a) => a.ok)).toEqual([false, true]);
+    }
+    await session.waitFor(
+      "the queue empty",
+      async () => (await queueDepth(session, queue.url)) === 0,
+    );
+    expect(await drainQueue(session, queue.dlq.url, 300)).toEqual([]);
+    note(
+      `partial-batch: 40 messages over concurrent pollers, ${failing.length} failures retried, in ${ms} ms`,
+    );
+  }, 90_000);
+
+  it("MSK: a failure report naming no record of the batch fails the whole batch (nothing committed unhandled)", async () => {
+    const events = await sixOnOnePartition("OrderPlaced", `o-${session.name}-misreport`);
+    const { fn, journal } = probeFunction(probeLogDeclaration, "log", {}, "msk-misreport", {
+      PROBE_MISREPORT: "1",
+    });
+    await fn.warm();
+    startLogPoller(fn, "order-events", "probe-msk-misreport");
+    const lines = await session.waitFor(
+      "every record handled",
+      async () => {
+        const now = journal();
+        return events.every((e) => attemptsOf(now, e.eventId).some((a) => a.ok)) ? now : undefined;
+      },
+      30_000,
+    );
+    expect(events.map((e) => attemptsOf(lines, e.eventId).length)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(invokes(lines).length).toBeGreaterThanOrEqual(2);
+  }, 60_000);
+
+  it("SQS: a failure report naming no message of the batch fails the whole batch (nothing deleted unhandled)", async () => {
+    const queue = session.resources.commandQueues.RegisterCustomerRequested;
+    if (queue === undefined) throw new Error("no queue");
+    const commands = Array.from({ length: 3 }, (_, i) =>
+      createEvent("RegisterCustomerRequested", {
+        customerId: `c-${session.name}-mis-${i}`,
+        name: `Customer ${i}`,
+        email: `mis${i}@example.com`,
+      }),
+    );
+    const { fn, journal } = probeFunction(
+      probeFastLaneDeclaration,
+      "fast-lane",
+      {},
+      "sqs-misreport",
+      { PROBE_MISREPORT: "1" },
+    );
+    await fn.warm();
+    await sendBodies(
+      session,
+      queue.url,
+      commands.map((c) => fastLaneBody(c)),
+    );
+    const poller = new SqsPoller(
+      session.sqs,
+      fn,
+      queue,
+      probeFastLaneDeclaration.trigger as never,
+      session.endpoints.region,
+    );
+    poller.start();
+    stoppers.push(() => poller.stop());
+    const lines = await session.waitFor(
+      "every command handled",
+      async () => {
+        const now = journal();
+        return commands.every((c) => attemptsOf(now, c.eventId).some((a) => a.ok))
+          ? now
+          : undefined;
+      },
+      30_000,
+    );
+    expect(commands.map((c) => attemptsOf(lines, c.eventId).map((a) => a.item))).toEqual([
+      ["receive-2"],
+      ["receive-2"],
+      ["receive-2"],
+    ]);
+  }, 60_000);
 });

@@ -10,7 +10,9 @@ import { defineFunction, fastLaneDefaults, logDefaults } from "../../functions/k
  * `runtime-probe-handler.ts`, loaded only inside the host's worker.
  *
  * Environment of a probe: `PROBE_KIND` (`log` | `fast-lane`), `PROBE_JOURNAL` (file path),
- * `PROBE_FAIL` (JSON: event id → how many attempts fail; -1 = every attempt).
+ * `PROBE_FAIL` (JSON: event id → how many attempts fail; -1 = every attempt), `PROBE_DELAY_MS`
+ * (how long a successful attempt takes; failures are immediate), `PROBE_MISREPORT=1` (the first
+ * invocation handles nothing and reports a failure naming no record of its batch).
  */
 
 const entry = "test/support/runtime-probe-handler.ts";
