@@ -234,7 +234,14 @@ export class EventLog extends Construct {
   }
 }
 
-/** Renders broker settings as a `server.properties` document, one `key=value` per line. */
+/**
+ * Renders broker settings as a `server.properties` document, one `key=value` per line, sorted.
+ *
+ * @example
+ * ```ts
+ * renderServerProperties({ "min.insync.replicas": "2" }); // "min.insync.replicas=2"
+ * ```
+ */
 export function renderServerProperties(properties: Readonly<Record<string, string>>): string {
   return Object.entries(properties)
     .sort(([a], [b]) => a.localeCompare(b))

@@ -12,7 +12,14 @@ import type { DuplexFunctions } from "./functions.ts";
  * here with the same rules as the contract; a test checks the two agree.
  */
 
-/** `read-models` → `ReadModels`. */
+/**
+ * Pascal case of a kebab-case name, as output keys spell it.
+ *
+ * @example
+ * ```ts
+ * pascalCase("read-models"); // "ReadModels"
+ * ```
+ */
 export function pascalCase(kebab: string): string {
   return kebab
     .split(/[-_.]/)

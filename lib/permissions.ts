@@ -129,7 +129,15 @@ export function statementsForNeed(
   }
 }
 
-/** Statements for producing to, consuming from (by hand) or administering topics. */
+/**
+ * Statements for producing to, consuming from (by hand) or administering topics.
+ *
+ * @example
+ * ```ts
+ * kafkaStatements("produce", ["order-events"], log.arns);
+ * // kafka-cluster:Connect + WriteDataIdempotently on the cluster, DescribeTopic + WriteData on the topic
+ * ```
+ */
 export function kafkaStatements(
   access: "produce" | "consume" | "admin",
   topics: readonly TopicName[],

@@ -45,7 +45,14 @@ export interface ScheduleRoute {
   readonly trigger: ScheduleTrigger;
 }
 
-/** The event types that travel on the fast lane, in catalog order. */
+/**
+ * The event types that travel on the fast lane, in catalog order.
+ *
+ * @example
+ * ```ts
+ * fastLaneCommands(allEventDefinitions()); // ["RegisterCustomerRequested", "PlaceOrderRequested", …]
+ * ```
+ */
 export function fastLaneCommands(events: readonly EventDefinition[]): readonly string[] {
   return events.filter((event) => event.lanes.includes("fast")).map((event) => event.type);
 }
@@ -139,7 +146,14 @@ export function logMappings(
   return mappings;
 }
 
-/** Every scheduled function. */
+/**
+ * Every scheduled function.
+ *
+ * @example
+ * ```ts
+ * scheduleRoutes(functionDeclarations).map((r) => r.handler.name); // ["fast-lane-reconciler", …]
+ * ```
+ */
 export function scheduleRoutes(
   declarations: readonly FunctionDeclaration[],
 ): readonly ScheduleRoute[] {
@@ -154,6 +168,10 @@ export function scheduleRoutes(
  * The one function that provisions topics (trigger `custom-resource`).
  *
  * @throws {RoutingError} when there is none or more than one.
+ * @example
+ * ```ts
+ * topicProvisionerDeclaration(functionDeclarations).name; // "topic-provisioner"
+ * ```
  */
 export function topicProvisionerDeclaration(
   declarations: readonly FunctionDeclaration[],

@@ -96,7 +96,15 @@ export interface DuplexObservabilityProps {
  *
  * @example
  * ```ts
- * new DuplexObservability(this, "Observability", { namePrefix: "duplex-dev", ... });
+ * new DuplexObservability(this, "Observability", {
+ *   namePrefix: "duplex-dev", clusterName: "duplex-dev", brokerCount: 3, busName: "duplex-dev",
+ *   topics: ["order-events"],
+ *   consumerGroups: [{ consumerGroup: "duplex-order-saga.order-events", topic: "order-events" }],
+ *   functions: [{ name: "order-saga", function: sagaFn, readsTheLog: true }],
+ *   commands: [{ command: "PlaceOrderRequested", queue: placeOrderQueue }],
+ *   deadLetterQueues: [{ name: "PlaceOrderRequested-dlq", queue: placeOrderDlq }],
+ *   offsetLagThreshold: 1000,
+ * });
  * ```
  */
 export class DuplexObservability extends Construct {

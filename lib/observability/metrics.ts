@@ -11,7 +11,14 @@ import type { IQueue } from "aws-cdk-lib/aws-sqs";
 /** Default period of every metric. */
 export const DEFAULT_PERIOD = Duration.minutes(1);
 
-/** Makes a metric/expression id from a name (`order-events` → `order_events`). */
+/**
+ * Makes a metric/expression id from a name.
+ *
+ * @example
+ * ```ts
+ * metricId("order-events"); // "order_events"
+ * ```
+ */
 export function metricId(name: string): string {
   const id = name.replace(/[^A-Za-z0-9_]/g, "_");
   return /^[a-z]/.test(id) ? id : `m_${id}`.toLowerCase();
