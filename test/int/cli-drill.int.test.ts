@@ -219,15 +219,14 @@ describe("duplex CLI drill (real local stack)", () => {
     );
     expect(row?.count).toBeGreaterThanOrEqual(4);
 
-    // A dry run moves nothing.
+    // A dry run moves nothing (the reconciler may still add copies while the handler is broken).
     const dry = await duplex(name, "dlq", "redrive", "ProcessPaymentRequested", "--dry-run");
     expect(dry.code).toBe(0);
     const after = await duplex(name, "dlq", "list");
-    expect(
-      (after.json.destinations as { name: string; count: number }[]).find(
-        (d) => d.name === "ProcessPaymentRequested",
-      )?.count,
-    ).toBe(row?.count);
+    const afterCount = (after.json.destinations as { name: string; count: number }[]).find(
+      (d) => d.name === "ProcessPaymentRequested",
+    )?.count;
+    expect(afterCount).toBeGreaterThanOrEqual(row?.count ?? 0);
 
     // Fix (redeploy without the fault), then redrive everything.
     await duplexSession.host?.redeploy("payment-commands", { DUPLEX_FAULT_FAIL_ON: "" });
