@@ -1,7 +1,7 @@
 /**
  * Where the local stack keeps things. Everything it installs or writes lives under the ignored
  * folder `.duplex/` at the repository root; the files it reads (the Kafka pom, the log4j2
- * config, moto's pinned requirements) are committed under `localstack/`.
+ * config, moto's pinned requirements, the DynamoDB Local pom) are committed under `localstack/`.
  *
  * @module
  */
@@ -22,6 +22,8 @@ export const paths = {
   kafkaLog4j: join(repoRoot, "localstack", "kafka", "log4j2.properties"),
   /** moto and its whole dependency closure, pinned. */
   motoRequirements: join(repoRoot, "localstack", "moto", "requirements.txt"),
+  /** The project's own pom that pulls DynamoDB Local (jars and sqlite4java natives). */
+  dynamodbPom: join(repoRoot, "localstack", "dynamodb", "pom.xml"),
 
   home: duplexHome,
   /** Kafka's jars (`kafka_2.13`, `kafka-tools`, the log4j2 binding, and their dependencies). */
@@ -30,18 +32,24 @@ export const paths = {
   kafkaData: join(duplexHome, "kafka"),
   /** The project-local Python virtualenv holding moto. */
   venv: join(duplexHome, "venv"),
+  /** DynamoDB Local's install: `lib/` (jars), `native/` (sqlite4java), `.installed` (pom hash). */
+  dynamodbHome: join(duplexHome, "dynamodb"),
+  /** DynamoDB Local's jars (the JVM classpath). */
+  dynamodbLib: join(duplexHome, "dynamodb", "lib"),
+  /** sqlite4java's native libraries, where `-Dsqlite4java.library.path` points. */
+  dynamodbNative: join(duplexHome, "dynamodb", "native"),
   /** Logs of every component and of the installs. */
   logs: join(duplexHome, "logs"),
   /** Pid files, the state file and the lock. */
   run: join(duplexHome, "run"),
 } as const;
 
-/** Log file of a component (`kafka-1`, `moto`, `install-kafka`, ...). */
+/** Log file of a component (`kafka-1`, `moto`, `dynamodb`, `install-kafka`, ...). */
 export function logFile(name: string): string {
   return join(paths.logs, `${name}.log`);
 }
 
-/** Pid file of a long-running component (`kafka-1`, `moto`). */
+/** Pid file of a long-running component (`kafka-1`, `moto`, `dynamodb`). */
 export function pidFile(name: string): string {
   return join(paths.run, `${name}.pid`);
 }

@@ -1,6 +1,6 @@
 /**
- * The tools the stack needs from the machine: Java 17+ (always, for Kafka), Maven (once, to
- * fetch Kafka's jars) and Python 3.9+ with venv (once, to install moto). Each check fails with
+ * The tools the stack needs from the machine: Java 17+ (always, for Kafka and DynamoDB Local),
+ * Maven (once, to fetch their jars) and Python 3.9+ with venv (once, to install moto). Each check fails with
  * a {@link PrerequisiteError} saying which tool and how to install it.
  *
  * @module
@@ -51,7 +51,7 @@ export function checkJava(java: string = javaCommand()): { command: string; majo
   if (result.missing) {
     throw new PrerequisiteError(
       "java",
-      "Java 17+ is required to run Kafka, but `java` is not on PATH",
+      "Java 17+ is required to run Kafka and DynamoDB Local, but `java` is not on PATH",
       {
         hint: INSTALL_JAVA,
       },
@@ -74,7 +74,7 @@ export function checkJava(java: string = javaCommand()): { command: string; majo
 }
 
 /**
- * Checks that Maven runs (needed only to fetch Kafka's jars the first time).
+ * Checks that Maven runs (needed only to fetch Kafka's and DynamoDB Local's jars the first time).
  *
  * @throws {PrerequisiteError} when `mvn` is missing.
  */
@@ -83,7 +83,7 @@ export function checkMaven(): { command: string } {
   if (result.missing || !result.ok) {
     throw new PrerequisiteError(
       "mvn",
-      "Maven is required once, to download Kafka's jars from Maven Central, but `mvn` " +
+      "Maven is required once, to download Kafka's and DynamoDB Local's jars from Maven Central, but `mvn` " +
         (result.missing ? "is not on PATH" : `failed: ${result.output.trim().split("\n")[0]}`),
       { hint: INSTALL_MAVEN },
     );
