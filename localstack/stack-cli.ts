@@ -27,10 +27,12 @@ import {
 const USAGE = `usage: npm run stack:<up|down|status|reset> [-- options]
        node localstack/stack-cli.ts <up|down|status|reset> [options]
 
-  up       install on first use, start Kafka and moto, wait until ready (idempotent)
+  up       install on first use, start Kafka, moto and DynamoDB Local, wait until ready
+           (idempotent: starts only what is not running)
   down     stop everything the stack runs; verify its ports are free
   status   print each component: pid, port, memory, readiness
-  reset    wipe Kafka's topics/data and moto's resources (keeps installs), then up
+  reset    wipe Kafka's topics/data, moto's resources and DynamoDB Local's tables (keeps
+           installs), then up
 
 options:
   --brokers 1|3      Kafka nodes (default 1, or DUPLEX_KAFKA_BROKERS_COUNT; 3 = MSK-like cluster)
@@ -39,7 +41,8 @@ options:
   -h, --help         this text
 
 environment: DUPLEX_KAFKA_BROKERS, DUPLEX_KAFKA_BROKERS_COUNT, DUPLEX_KAFKA_PORT,
-DUPLEX_KAFKA_HEAP, DUPLEX_MOTO_PORT, AWS_ENDPOINT_URL, AWS_REGION (see docs/local-stack.md)`;
+DUPLEX_KAFKA_HEAP, DUPLEX_MOTO_PORT, DUPLEX_DYNAMODB_PORT, DUPLEX_DYNAMODB_HEAP,
+AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION (see docs/local-stack.md)`;
 
 function usageError(message: string): never {
   process.stderr.write(`error: ${message}\n\n${USAGE}\n`);

@@ -10,9 +10,17 @@
  * | `DUPLEX_KAFKA_HEAP` | `512m` | heap of each broker JVM (`-Xms`/`-Xmx`) |
  * | `AWS_ENDPOINT_URL` | `http://127.0.0.1:<DUPLEX_MOTO_PORT>` | the AWS API endpoint; anything but the moto default is external (e.g. LocalStack on 4566) |
  * | `DUPLEX_MOTO_PORT` | `5000` | port of the moto server the stack runs |
+ * | `AWS_ENDPOINT_URL_DYNAMODB` | DynamoDB Local (`http://127.0.0.1:<DUPLEX_DYNAMODB_PORT>`) while the stack runs moto, else `AWS_ENDPOINT_URL` | the DynamoDB endpoint; anything but the stack's DynamoDB Local is external |
+ * | `DUPLEX_DYNAMODB_PORT` | `8000` | port of the DynamoDB Local the stack runs |
+ * | `DUPLEX_DYNAMODB_HEAP` | `512m` | maximum heap of DynamoDB Local's JVM (`-Xmx`) |
  * | `AWS_REGION` (or `AWS_DEFAULT_REGION`) | `us-east-1` | region for the SDK clients |
  *
  * Credentials are always `test`/`test` (moto maps them to account `123456789012`).
+ *
+ * The stack runs DynamoDB Local whenever it runs moto (the AWS endpoint is the moto default),
+ * unless `AWS_ENDPOINT_URL_DYNAMODB` names another DynamoDB. With an external AWS endpoint (e.g.
+ * LocalStack, whose DynamoDB is DynamoDB Local already) it runs neither, and DynamoDB calls go to
+ * `AWS_ENDPOINT_URL_DYNAMODB` if set, else to `AWS_ENDPOINT_URL`.
  *
  * @module
  */
@@ -29,6 +37,8 @@ export const DEFAULTS = {
   /** The account moto uses for the `test` key. */
   accountId: "123456789012",
   kafkaHeap: "512m",
+  dynamodbPort: 8000,
+  dynamodbHeap: "512m",
 } as const;
 
 /** Static credentials for the emulator. */
@@ -43,6 +53,12 @@ export interface LocalEndpoints {
   kafkaBrokers: string[];
   /** The AWS API endpoint (moto by default), without a trailing slash. */
   awsEndpoint: string;
+  /**
+   * Where DynamoDB calls go, without a trailing slash: the stack's DynamoDB Local
+   * (`http://127.0.0.1:8000`) while it runs moto, else `AWS_ENDPOINT_URL_DYNAMODB` or
+   * `AWS_ENDPOINT_URL`.
+   */
+  dynamodbEndpoint: string;
   region: string;
   credentials: LocalCredentials;
 }
@@ -52,6 +68,19 @@ export interface AwsClientConfig {
   endpoint: string;
   region: string;
   credentials: LocalCredentials;
+}
+
+/**
+ * The environment variables that make AWS SDK v3 clients built with no explicit endpoint, region
+ * or credentials (e.g. `new DynamoDBClient({})` in a handler) reach the local stack. The SDK reads
+ * the service-specific `AWS_ENDPOINT_URL_DYNAMODB` before the global `AWS_ENDPOINT_URL`.
+ */
+export interface SdkEnvironment {
+  AWS_ENDPOINT_URL: string;
+  AWS_ENDPOINT_URL_DYNAMODB: string;
+  AWS_REGION: string;
+  AWS_ACCESS_KEY_ID: string;
+  AWS_SECRET_ACCESS_KEY: string;
 }
 
 /** The environment, parsed and validated. Optional fields are unset variables. */
@@ -65,6 +94,12 @@ export interface DuplexEnv {
   /** `AWS_ENDPOINT_URL`, normalised, when set. */
   awsEndpointUrl: string | undefined;
   motoPort: number;
+  /** `AWS_ENDPOINT_URL_DYNAMODB`, normalised, when set. */
+  dynamodbEndpointUrl: string | undefined;
+  /** `DUPLEX_DYNAMODB_PORT`: where the stack's DynamoDB Local listens. */
+  dynamodbPort: number;
+  /** `DUPLEX_DYNAMODB_HEAP`: DynamoDB Local's `-Xmx`. */
+  dynamodbHeap: string;
   region: string;
 }
 
@@ -129,10 +164,8 @@ export function readDuplexEnv(env: Env = process.env): DuplexEnv {
     }
     brokerCount = countRaw === "1" ? 1 : 3;
   }
-  const heap = present(env, "DUPLEX_KAFKA_HEAP") ?? DEFAULTS.kafkaHeap;
-  if (!/^\d+[mMgG]$/.test(heap)) {
-    throw new ConfigError("DUPLEX_KAFKA_HEAP", `"${heap}" must look like 512m or 1g`);
-  }
+  const heap = parseHeap(env, "DUPLEX_KAFKA_HEAP", DEFAULTS.kafkaHeap);
+  const dynamodbHeap = parseHeap(env, "DUPLEX_DYNAMODB_HEAP", DEFAULTS.dynamodbHeap);
   const region =
     present(env, "AWS_REGION") ?? present(env, "AWS_DEFAULT_REGION") ?? DEFAULTS.region;
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
@@ -140,24 +173,69 @@ export function readDuplexEnv(env: Env = process.env): DuplexEnv {
     throw new ConfigError(variable, `"${region}" is not an AWS region (e.g. us-east-1)`);
   }
   const endpointRaw = present(env, "AWS_ENDPOINT_URL");
+  const dynamodbEndpointRaw = present(env, "AWS_ENDPOINT_URL_DYNAMODB");
   const basePortRaw = present(env, "DUPLEX_KAFKA_PORT");
   const motoPortRaw = present(env, "DUPLEX_MOTO_PORT");
-  return {
+  const dynamodbPortRaw = present(env, "DUPLEX_DYNAMODB_PORT");
+  // node 3's controller port is base + 5
+  const kafkaBasePort =
+    basePortRaw === undefined
+      ? DEFAULTS.kafkaPort
+      : parsePort("DUPLEX_KAFKA_PORT", basePortRaw, 65530);
+  const motoPort =
+    motoPortRaw === undefined ? DEFAULTS.motoPort : parsePort("DUPLEX_MOTO_PORT", motoPortRaw);
+  const dynamodbPort =
+    dynamodbPortRaw === undefined
+      ? DEFAULTS.dynamodbPort
+      : parsePort("DUPLEX_DYNAMODB_PORT", dynamodbPortRaw);
+  const parsed: DuplexEnv = {
     kafkaBrokers:
       brokersRaw === undefined ? undefined : parseBrokerList("DUPLEX_KAFKA_BROKERS", brokersRaw),
     brokerCount,
-    // node 3's controller port is base + 5
-    kafkaBasePort:
-      basePortRaw === undefined
-        ? DEFAULTS.kafkaPort
-        : parsePort("DUPLEX_KAFKA_PORT", basePortRaw, 65530),
-    kafkaHeap: heap.toLowerCase(),
+    kafkaBasePort,
+    kafkaHeap: heap,
     awsEndpointUrl:
       endpointRaw === undefined ? undefined : parseUrl("AWS_ENDPOINT_URL", endpointRaw),
-    motoPort:
-      motoPortRaw === undefined ? DEFAULTS.motoPort : parsePort("DUPLEX_MOTO_PORT", motoPortRaw),
+    motoPort,
+    dynamodbEndpointUrl:
+      dynamodbEndpointRaw === undefined
+        ? undefined
+        : parseUrl("AWS_ENDPOINT_URL_DYNAMODB", dynamodbEndpointRaw),
+    dynamodbPort,
+    dynamodbHeap,
     region,
   };
+  // The ports of the components the stack runs must not collide.
+  if (isManagedDynamoDb(parsed)) {
+    const variable = dynamodbPortRaw === undefined ? undefined : "DUPLEX_DYNAMODB_PORT";
+    if (dynamodbPort === motoPort) {
+      throw new ConfigError(
+        variable ?? "DUPLEX_MOTO_PORT",
+        `port ${dynamodbPort} would be both moto's and DynamoDB Local's`,
+        { hint: "give DUPLEX_MOTO_PORT and DUPLEX_DYNAMODB_PORT different ports" },
+      );
+    }
+    if (
+      isManagedKafka(parsed.kafkaBrokers) &&
+      dynamodbPort >= kafkaBasePort &&
+      dynamodbPort <= kafkaBasePort + 5
+    ) {
+      throw new ConfigError(
+        variable ?? "DUPLEX_KAFKA_PORT",
+        `port ${dynamodbPort} would be among Kafka's (${kafkaBasePort}-${kafkaBasePort + 5})`,
+        { hint: "move DUPLEX_DYNAMODB_PORT or DUPLEX_KAFKA_PORT so that they do not overlap" },
+      );
+    }
+  }
+  return parsed;
+}
+
+function parseHeap(env: Env, name: string, fallback: string): string {
+  const heap = present(env, name) ?? fallback;
+  if (!/^\d+[mMgG]$/.test(heap)) {
+    throw new ConfigError(name, `"${heap}" must look like 512m or 1g`);
+  }
+  return heap.toLowerCase();
 }
 
 /** Client and controller ports of Kafka node `id` (1-based). */
@@ -176,17 +254,53 @@ export function motoEndpoint(port: number): string {
   return `http://127.0.0.1:${port}`;
 }
 
-/** True when `endpoint` is the moto server the stack runs (so the stack starts moto). */
-export function isManagedAwsEndpoint(endpoint: string | undefined, motoPort: number): boolean {
-  if (endpoint === undefined) return true;
+/** The endpoint of the DynamoDB Local the stack runs. */
+export function dynamodbLocalEndpoint(port: number): string {
+  return `http://127.0.0.1:${port}`;
+}
+
+/** True when `endpoint` is plain http on this machine's loopback at `port`. */
+function isLoopback(endpoint: string, port: number): boolean {
   const url = new URL(endpoint);
   const host = url.hostname;
   return (
     url.protocol === "http:" &&
     (host === "127.0.0.1" || host === "localhost") &&
-    Number(url.port || 80) === motoPort &&
+    Number(url.port || 80) === port &&
     (url.pathname === "/" || url.pathname === "")
   );
+}
+
+/** True when `endpoint` is the moto server the stack runs (so the stack starts moto). */
+export function isManagedAwsEndpoint(endpoint: string | undefined, motoPort: number): boolean {
+  return endpoint === undefined || isLoopback(endpoint, motoPort);
+}
+
+/**
+ * True when the stack runs DynamoDB Local: it runs moto (the AWS endpoint is the moto default)
+ * and `AWS_ENDPOINT_URL_DYNAMODB` is unset or names that DynamoDB Local (as in the environment
+ * {@link sdkEnvironment} gives a child process).
+ */
+export function isManagedDynamoDb(
+  env: Pick<DuplexEnv, "awsEndpointUrl" | "motoPort" | "dynamodbEndpointUrl" | "dynamodbPort">,
+): boolean {
+  if (!isManagedAwsEndpoint(env.awsEndpointUrl, env.motoPort)) return false;
+  return (
+    env.dynamodbEndpointUrl === undefined || isLoopback(env.dynamodbEndpointUrl, env.dynamodbPort)
+  );
+}
+
+/**
+ * Where DynamoDB calls go: `AWS_ENDPOINT_URL_DYNAMODB` if set; else the stack's DynamoDB Local
+ * while the stack runs moto; else `AWS_ENDPOINT_URL` (e.g. LocalStack serves DynamoDB itself).
+ */
+export function resolveDynamoDbEndpoint(
+  env: Pick<DuplexEnv, "awsEndpointUrl" | "motoPort" | "dynamodbEndpointUrl" | "dynamodbPort">,
+): string {
+  if (env.dynamodbEndpointUrl !== undefined) return env.dynamodbEndpointUrl;
+  return isManagedAwsEndpoint(env.awsEndpointUrl, env.motoPort)
+    ? dynamodbLocalEndpoint(env.dynamodbPort)
+    : (env.awsEndpointUrl ?? motoEndpoint(env.motoPort));
 }
 
 /**
@@ -217,6 +331,7 @@ export function localEndpoints(env: Env = process.env): LocalEndpoints {
   return {
     kafkaBrokers,
     awsEndpoint: parsed.awsEndpointUrl ?? motoEndpoint(parsed.motoPort),
+    dynamodbEndpoint: resolveDynamoDbEndpoint(parsed),
     region: parsed.region,
     credentials: { accessKeyId: DEFAULTS.accessKeyId, secretAccessKey: DEFAULTS.secretAccessKey },
   };
@@ -230,4 +345,33 @@ export function localEndpoints(env: Env = process.env): LocalEndpoints {
 export function awsClientConfig(env: Env = process.env): AwsClientConfig {
   const { awsEndpoint, region, credentials } = localEndpoints(env);
   return { endpoint: awsEndpoint, region, credentials };
+}
+
+/**
+ * Configuration for DynamoDB clients, e.g. `new DynamoDBClient(dynamodbClientConfig())`: like
+ * {@link awsClientConfig}, with the DynamoDB endpoint (the stack's DynamoDB Local, not moto).
+ *
+ * @throws {ConfigError} naming the variable whose value is unusable.
+ */
+export function dynamodbClientConfig(env: Env = process.env): AwsClientConfig {
+  const { dynamodbEndpoint, region, credentials } = localEndpoints(env);
+  return { endpoint: dynamodbEndpoint, region, credentials };
+}
+
+/**
+ * The variables a child process needs so that its AWS SDK v3 clients, built with no explicit
+ * endpoint, reach the local stack: `{ ...process.env, ...sdkEnvironment() }`. They override
+ * whatever the parent had (a profile's credentials, another region).
+ *
+ * @throws {ConfigError} naming the variable whose value is unusable.
+ */
+export function sdkEnvironment(env: Env = process.env): SdkEnvironment {
+  const { awsEndpoint, dynamodbEndpoint, region, credentials } = localEndpoints(env);
+  return {
+    AWS_ENDPOINT_URL: awsEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+  };
 }

@@ -2,22 +2,29 @@
  * The local stack's public API: lifecycle, fault injection, endpoints and errors.
  *
  * ```ts
- * import { stackUp, awsClientConfig, localEndpoints } from "../localstack/stack/index.ts";
+ * import { stackUp, awsClientConfig, dynamodbClientConfig } from "../localstack/stack/index.ts";
  * await stackUp();
  * const sqs = new SQSClient(awsClientConfig());
+ * const dynamo = new DynamoDBClient(dynamodbClientConfig()); // DynamoDB Local, not moto
+ * spawn("node", ["worker.ts"], { env: { ...process.env, ...sdkEnvironment() } });
  * ```
  *
  * @module
  */
+
+export { type DynamoDbProbe, probeDynamoDb } from "./dynamodb-local.ts";
 export {
   type AwsClientConfig,
   awsClientConfig,
   DEFAULTS,
   type DuplexEnv,
+  dynamodbClientConfig,
   type LocalCredentials,
   type LocalEndpoints,
   localEndpoints,
   readDuplexEnv,
+  type SdkEnvironment,
+  sdkEnvironment,
 } from "./endpoints.ts";
 export {
   ConfigError,

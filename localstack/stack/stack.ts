@@ -6,14 +6,25 @@
  * @module
  */
 import { rmSync } from "node:fs";
+import { dynamodbInstalled, installDynamoDb } from "./dynamodb-install.ts";
+import {
+  dynamodbPid,
+  probeDynamoDb,
+  startDynamoDb,
+  stopDynamoDb,
+  strayDynamoDbPids,
+  waitForDynamoDb,
+} from "./dynamodb-local.ts";
 import {
   isManagedAwsEndpoint,
+  isManagedDynamoDb,
   isManagedKafka,
   type LocalEndpoints,
   localEndpoints,
   managedBrokers,
   motoEndpoint,
   readDuplexEnv,
+  resolveDynamoDbEndpoint,
 } from "./endpoints.ts";
 import { EndpointUnavailableError, StackStateError } from "./errors.ts";
 import {
@@ -28,7 +39,7 @@ import {
   waitForBrokers,
 } from "./kafka-broker.ts";
 import { kafkaNodes, modeDir } from "./kafka-config.ts";
-import { installKafka } from "./kafka-install.ts";
+import { installKafka, kafkaInstalled } from "./kafka-install.ts";
 import { withStackLock } from "./lock.ts";
 import {
   installMoto,
@@ -67,11 +78,11 @@ export interface StackUpOptions {
 export interface StackUpResult {
   mode: KafkaMode;
   brokerCount: BrokerCount;
-  /** Components this call started (`kafka-1`, `moto`, ...). */
+  /** Components this call started (`kafka-1`, `moto`, `dynamodb`, ...). */
   started: string[];
   /** Components that were already running. */
   alreadyRunning: string[];
-  /** What this call installed (`kafka`, `moto`). */
+  /** What this call installed (`kafka`, `moto`, `dynamodb`). */
   installed: string[];
   endpoints: LocalEndpoints;
   durationMs: number;
@@ -79,7 +90,10 @@ export interface StackUpResult {
 
 /** One component in {@link StackStatus}. */
 export interface ComponentStatus {
-  /** `kafka-1`..`kafka-3`, `moto`, or `kafka`/`aws` for external endpoints. */
+  /**
+   * `kafka-1`..`kafka-3`, `moto`, `dynamodb`; or `kafka`/`aws`/`dynamodb` (with `managed`
+   * false) for external endpoints.
+   */
   name: string;
   /** False when the stack only checks an endpoint it does not run. */
   managed: boolean;
@@ -127,6 +141,10 @@ interface Plan {
   awsManaged: boolean;
   awsEndpoint: string;
   motoPort: number;
+  dynamodbManaged: boolean;
+  dynamodbEndpoint: string;
+  dynamodbPort: number;
+  dynamodbHeap: string;
 }
 
 function anyKafkaRunning(state: StackState): boolean {
@@ -176,6 +194,28 @@ function plan(brokers: BrokerCount | undefined): Plan {
       { hint: "run `npm run stack:down` first, or use the port it runs on" },
     );
   }
+  const dynamodbManaged = isManagedDynamoDb(env);
+  const dynamodbRunning = dynamodbPid() !== undefined;
+  if (!dynamodbManaged && dynamodbRunning && state?.dynamodbManaged !== false) {
+    throw new StackStateError(
+      `the stack runs DynamoDB Local, but DynamoDB calls would now go to ${resolveDynamoDbEndpoint(env)}` +
+        ` (AWS_ENDPOINT_URL${env.dynamodbEndpointUrl === undefined ? "" : "_DYNAMODB"})`,
+      {
+        hint: `run \`npm run stack:down\` first, or unset AWS_ENDPOINT_URL${env.dynamodbEndpointUrl === undefined ? "" : "_DYNAMODB"}`,
+      },
+    );
+  }
+  if (
+    dynamodbManaged &&
+    dynamodbRunning &&
+    state?.dynamodbPort !== undefined &&
+    state.dynamodbPort !== env.dynamodbPort
+  ) {
+    throw new StackStateError(
+      `DynamoDB Local is running on port ${state.dynamodbPort}; it cannot move to ${env.dynamodbPort} while running`,
+      { hint: "run `npm run stack:down` first, or use the port it runs on" },
+    );
+  }
   return {
     count,
     basePort: env.kafkaBasePort,
@@ -185,7 +225,18 @@ function plan(brokers: BrokerCount | undefined): Plan {
     awsManaged,
     awsEndpoint: env.awsEndpointUrl ?? motoEndpoint(env.motoPort),
     motoPort: env.motoPort,
+    dynamodbManaged,
+    dynamodbEndpoint: resolveDynamoDbEndpoint(env),
+    dynamodbPort: env.dynamodbPort,
+    dynamodbHeap: env.dynamodbHeap,
   };
+}
+
+/** True when DynamoDB has an endpoint of its own that the stack does not run (checked apart). */
+function separateExternalDynamoDb(
+  p: Pick<Plan, "dynamodbManaged" | "dynamodbEndpoint" | "awsEndpoint">,
+): boolean {
+  return !p.dynamodbManaged && p.dynamodbEndpoint !== p.awsEndpoint;
 }
 
 async function up(options: StackUpOptions): Promise<StackUpResult> {
@@ -193,13 +244,34 @@ async function up(options: StackUpOptions): Promise<StackUpResult> {
   const log = options.log ?? stderrLog;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const p = plan(options.brokers);
-  if (p.kafkaManaged) checkJava();
+  if (p.kafkaManaged || p.dynamodbManaged) checkJava();
 
-  const [kafkaNew, motoNew] = await Promise.all([
-    p.kafkaManaged ? installKafka(log) : Promise.resolve(false),
+  // The two Maven installs run one after the other (they share ~/.m2), alongside pip. An install
+  // replaces the jars, so it never runs under a JVM that uses them: a changed pom takes effect
+  // at the next start.
+  const kafkaRunning =
+    p.kafkaManaged && kafkaNodes(p.count, p.basePort).some((n) => runningPid(n) !== undefined);
+  const dynamodbRunning = p.dynamodbManaged && dynamodbPid() !== undefined;
+  if (kafkaRunning && !kafkaInstalled()) {
+    log(
+      "kafka: localstack/kafka/pom.xml changed; it is installed at the next start (stack:down, then stack:up)",
+    );
+  }
+  if (dynamodbRunning && !dynamodbInstalled()) {
+    log(
+      "dynamodb: localstack/dynamodb/pom.xml changed; it is installed at the next start (stack:down, then stack:up)",
+    );
+  }
+  const maven = async (): Promise<string[]> => {
+    const kafka = p.kafkaManaged && !kafkaRunning && (await installKafka(log));
+    const dynamodb = p.dynamodbManaged && !dynamodbRunning && (await installDynamoDb(log));
+    return [...(kafka ? ["kafka"] : []), ...(dynamodb ? ["dynamodb"] : [])];
+  };
+  const [mavenNew, motoNew] = await Promise.all([
+    maven(),
     p.awsManaged ? installMoto(log) : Promise.resolve(false),
   ]);
-  const installed = [...(kafkaNew ? ["kafka"] : []), ...(motoNew ? ["moto"] : [])];
+  const installed = [...mavenNew, ...(motoNew ? ["moto"] : [])];
 
   writeState({
     version: 1,
@@ -211,6 +283,9 @@ async function up(options: StackUpOptions): Promise<StackUpResult> {
     awsManaged: p.awsManaged,
     awsEndpoint: p.awsEndpoint,
     motoPort: p.motoPort,
+    dynamodbManaged: p.dynamodbManaged,
+    dynamodbEndpoint: p.dynamodbEndpoint,
+    dynamodbPort: p.dynamodbPort,
     startedAt: new Date().toISOString(),
   });
 
@@ -249,6 +324,21 @@ async function up(options: StackUpOptions): Promise<StackUpResult> {
         alreadyRunning.push("moto");
       }
     }
+    let dynamodbWatch: number | undefined;
+    if (p.dynamodbManaged) {
+      const result = await startDynamoDb(p.dynamodbPort, p.dynamodbHeap);
+      if (result.started) {
+        dynamodbWatch = result.pid;
+        started.push({
+          name: "dynamodb",
+          pid: result.pid,
+          stop: () => stopDynamoDb(p.dynamodbPort),
+        });
+        log(`dynamodb: started DynamoDB Local (pid ${result.pid}) on ${p.dynamodbEndpoint}`);
+      } else {
+        alreadyRunning.push("dynamodb");
+      }
+    }
     const waits: Promise<unknown>[] = [
       p.kafkaManaged
         ? waitForBrokers(
@@ -263,6 +353,13 @@ async function up(options: StackUpOptions): Promise<StackUpResult> {
         ? waitForAwsEndpoint(p.awsEndpoint, timeoutMs, motoWatch, abort.signal)
         : waitForAwsEndpoint(p.awsEndpoint, Math.min(timeoutMs, 15_000), undefined, abort.signal),
     ];
+    if (p.dynamodbManaged) {
+      waits.push(waitForDynamoDb(p.dynamodbEndpoint, timeoutMs, dynamodbWatch, abort.signal));
+    } else if (separateExternalDynamoDb(p)) {
+      waits.push(
+        waitForDynamoDb(p.dynamodbEndpoint, Math.min(timeoutMs, 15_000), undefined, abort.signal),
+      );
+    }
     // The first failure stops the other waits; their own rejections are then of no interest.
     const guarded = waits.map((w) =>
       w.catch((error: unknown) => {
@@ -284,7 +381,8 @@ async function up(options: StackUpOptions): Promise<StackUpResult> {
   const durationMs = Date.now() - t0;
   log(
     `stack: up in ${(durationMs / 1000).toFixed(1)} s — Kafka ${p.kafkaBrokers.join(",")}` +
-      `${p.kafkaManaged ? "" : " (external)"}, AWS ${p.awsEndpoint}${p.awsManaged ? " (moto)" : " (external)"}`,
+      `${p.kafkaManaged ? "" : " (external)"}, AWS ${p.awsEndpoint}${p.awsManaged ? " (moto)" : " (external)"}` +
+      `, DynamoDB ${p.dynamodbEndpoint}${p.dynamodbManaged ? " (DynamoDB Local)" : " (external)"}`,
   );
   return {
     mode: modeOf(p.count),
@@ -320,11 +418,13 @@ async function waitForExternalKafka(
 }
 
 /**
- * Brings the local stack up: installs what is missing (Kafka jars with Maven, moto with pip,
- * first run only), starts the Kafka node(s) and moto unless already running, and waits until
- * an admin client sees every broker and moto answers HTTP. Idempotent: a second call finds
- * everything running and returns in well under a second. Endpoints set by env that the stack
- * does not manage are only checked for readiness. A failed start stops what it started.
+ * Brings the local stack up: installs what is missing (Kafka's and DynamoDB Local's jars with
+ * Maven, moto with pip, first run only), starts the Kafka node(s), moto and DynamoDB Local unless
+ * already running, and waits until an admin client sees every broker, moto answers HTTP and
+ * DynamoDB Local answers `ListTables`. Idempotent: a call that finds everything running restarts
+ * nothing and returns in about a second; one that finds a component missing starts only that one.
+ * Endpoints set by env that the stack does not manage are only checked for readiness. A failed
+ * start stops what it started.
  *
  * @throws {PrerequisiteError} java/mvn/python3 missing.
  * @throws {PortInUseError} a port is held by another process.
@@ -358,15 +458,27 @@ async function down(log: (line: string) => void): Promise<StackDownResult> {
       }),
     );
   }
+  // Every DynamoDB Local JVM of this checkout.
+  for (const pid of strayDynamoDbPids()) {
+    tasks.push(
+      stopProcessGroup(pid, { graceMs: 5000 }).then((outcome) => {
+        stopped.push({ name: "dynamodb", pid, outcome });
+      }),
+    );
+  }
   await Promise.all(tasks);
   for (const n of [1, 2, 3]) removePidFile(pidFile(`kafka-${n}`));
   removePidFile(pidFile("moto"));
+  removePidFile(pidFile("dynamodb"));
 
   const basePort = state?.kafkaBasePort ?? env.kafkaBasePort;
   const count = state?.brokerCount ?? 3;
   const ports = [
     ...kafkaNodes(count, basePort).flatMap((n) => [n.clientPort, n.controllerPort]),
     ...(state?.awsManaged === false ? [] : [state?.motoPort ?? env.motoPort]),
+    ...((state?.dynamodbManaged ?? isManagedDynamoDb(env))
+      ? [state?.dynamodbPort ?? env.dynamodbPort]
+      : []),
   ];
   const portsStillInUse: StackDownResult["portsStillInUse"] = [];
   for (const port of ports) {
@@ -387,9 +499,9 @@ async function down(log: (line: string) => void): Promise<StackDownResult> {
 }
 
 /**
- * Stops every Kafka node and moto this checkout runs (by pid file, and by searching the
- * process table, so nothing is left behind even if `.duplex/run` was lost), waits for their
- * ports to be free, and forgets the state. External endpoints are left alone.
+ * Stops every Kafka node, moto and DynamoDB Local this checkout runs (by pid file, and by
+ * searching the process table, so nothing is left behind even if `.duplex/run` was lost), waits
+ * for their ports to be free, and forgets the state. External endpoints are left alone.
  */
 export function stackDown(
   options: { log?: (line: string) => void } = {},
@@ -399,7 +511,8 @@ export function stackDown(
 
 /**
  * Reports each component: running, pid, ports, resident memory, readiness (an admin client's
- * metadata for Kafka, an HTTP answer for the AWS endpoint). Never starts anything.
+ * metadata for Kafka, an HTTP answer for the AWS endpoint, a `ListTables` answer for DynamoDB).
+ * Never starts anything.
  */
 export async function stackStatus(): Promise<StackStatus> {
   const env = readDuplexEnv();
@@ -411,6 +524,9 @@ export async function stackStatus(): Promise<StackStatus> {
   const awsManaged = state?.awsManaged ?? isManagedAwsEndpoint(env.awsEndpointUrl, env.motoPort);
   const awsEndpoint = state?.awsEndpoint ?? env.awsEndpointUrl ?? motoEndpoint(env.motoPort);
   const motoPort = state?.motoPort ?? env.motoPort;
+  const dynamodbManaged = state?.dynamodbManaged ?? isManagedDynamoDb(env);
+  const dynamodbEndpoint = state?.dynamodbEndpoint ?? resolveDynamoDbEndpoint(env);
+  const dynamodbPort = state?.dynamodbPort ?? env.dynamodbPort;
   const components: ComponentStatus[] = [];
 
   if (kafkaManaged) {
@@ -468,6 +584,35 @@ export async function stackStatus(): Promise<StackStatus> {
     logFile: awsManaged ? logFile("moto") : undefined,
   });
 
+  if (dynamodbManaged) {
+    const dynamodb = dynamodbPid();
+    const ready = dynamodb !== undefined && (await probeDynamoDb(dynamodbEndpoint, 2000)).ok;
+    components.push({
+      name: "dynamodb",
+      managed: true,
+      running: dynamodb !== undefined,
+      ready,
+      pid: dynamodb,
+      ports: [dynamodbPort],
+      rssBytes: dynamodb === undefined ? undefined : rssBytes(dynamodb),
+      endpoint: dynamodbEndpoint,
+      logFile: logFile("dynamodb"),
+    });
+  } else if (separateExternalDynamoDb({ dynamodbManaged, dynamodbEndpoint, awsEndpoint })) {
+    const probe = await probeDynamoDb(dynamodbEndpoint, 2000);
+    components.push({
+      name: "dynamodb",
+      managed: false,
+      running: probe.answered,
+      ready: probe.ok,
+      pid: undefined,
+      ports: [],
+      rssBytes: undefined,
+      endpoint: dynamodbEndpoint,
+      logFile: undefined,
+    });
+  }
+
   return {
     up: components.every((c) => c.ready),
     mode: modeOf(count),
@@ -481,8 +626,8 @@ export async function stackStatus(): Promise<StackStatus> {
 /**
  * Wipes the data and brings the stack up again, keeping the installs: Kafka's nodes are stopped
  * and their data (every topic, both modes) deleted; moto forgets every resource
- * (`POST /moto-api/reset`, or a fresh start if it was not running). External endpoints are not
- * reset.
+ * (`POST /moto-api/reset`, or a fresh start if it was not running); DynamoDB Local is restarted
+ * (it keeps its tables in memory only). External endpoints are not reset.
  */
 export function stackReset(options: StackUpOptions = {}): Promise<StackUpResult> {
   const log = options.log ?? stderrLog;
@@ -496,6 +641,14 @@ export function stackReset(options: StackUpOptions = {}): Promise<StackUpResult>
       log("moto: reset (every resource forgotten)");
     } else if (!awsManaged) {
       log(`aws: ${awsEndpoint} is external; not resetting it`);
+    }
+    const dynamodbManaged = state?.dynamodbManaged ?? isManagedDynamoDb(env);
+    if (dynamodbManaged && dynamodbPid() !== undefined) {
+      await stopDynamoDb(state?.dynamodbPort ?? env.dynamodbPort);
+      log("dynamodb: stopped; it starts again empty (in memory)");
+    } else if (!dynamodbManaged) {
+      const endpoint = state?.dynamodbEndpoint ?? resolveDynamoDbEndpoint(env);
+      if (endpoint !== awsEndpoint) log(`dynamodb: ${endpoint} is external; not resetting it`);
     }
     const brokers = options.brokers ?? (state?.kafkaManaged ? state.brokerCount : undefined);
     for (const pid of strayKafkaPids()) await stopProcessGroup(pid, { graceMs: 15_000 });

@@ -1,7 +1,7 @@
 /**
  * The state file `.duplex/run/state.json`: what `stack:up` brought up (mode, broker count,
- * ports, which endpoints it manages). It exists from `up` until `down`, so `status`, `down`,
- * `stopBroker`/`startBroker` and {@link localEndpoints} know the running mode.
+ * ports, which of Kafka, moto and DynamoDB Local it runs). It exists from `up` until `down`, so
+ * `status`, `down`, `stopBroker`/`startBroker` and {@link localEndpoints} know the running mode.
  *
  * @module
  */
@@ -29,6 +29,15 @@ export interface StackState {
   awsManaged: boolean;
   awsEndpoint: string;
   motoPort: number;
+  /**
+   * Whether the stack runs DynamoDB Local itself. Absent in state files written before the stack
+   * ran DynamoDB Local: then the environment decides.
+   */
+  dynamodbManaged?: boolean;
+  /** Where DynamoDB calls go (DynamoDB Local, or an external endpoint). */
+  dynamodbEndpoint?: string;
+  /** Port of the stack's DynamoDB Local. */
+  dynamodbPort?: number;
   startedAt: string;
 }
 

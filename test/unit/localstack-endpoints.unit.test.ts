@@ -1,12 +1,16 @@
 import { describe, expect, it } from "vitest";
 import {
   awsClientConfig,
+  dynamodbClientConfig,
   isManagedAwsEndpoint,
+  isManagedDynamoDb,
   isManagedKafka,
   localEndpoints,
   managedBrokers,
   nodePorts,
   readDuplexEnv,
+  resolveDynamoDbEndpoint,
+  sdkEnvironment,
 } from "../../localstack/stack/endpoints.ts";
 import { ConfigError } from "../../localstack/stack/errors.ts";
 
@@ -19,6 +23,9 @@ describe("readDuplexEnv", () => {
       kafkaHeap: "512m",
       awsEndpointUrl: undefined,
       motoPort: 5000,
+      dynamodbEndpointUrl: undefined,
+      dynamodbPort: 8000,
+      dynamodbHeap: "512m",
       region: "us-east-1",
     });
   });
@@ -32,6 +39,11 @@ describe("readDuplexEnv", () => {
     ["DUPLEX_KAFKA_PORT", "abc"],
     ["DUPLEX_KAFKA_HEAP", "lots"],
     ["DUPLEX_MOTO_PORT", "-1"],
+    ["DUPLEX_DYNAMODB_PORT", "8000x"],
+    ["DUPLEX_DYNAMODB_PORT", "5000"], // moto's
+    ["DUPLEX_DYNAMODB_PORT", "9093"], // Kafka's
+    ["DUPLEX_DYNAMODB_HEAP", "half"],
+    ["AWS_ENDPOINT_URL_DYNAMODB", "127.0.0.1:8000"],
     ["AWS_ENDPOINT_URL", "not a url"],
     ["AWS_ENDPOINT_URL", "ftp://127.0.0.1:5000"],
     ["AWS_REGION", "Mars"],
@@ -77,13 +89,56 @@ describe("ports and managed endpoints", () => {
     expect(isManagedAwsEndpoint("http://127.0.0.1:5001", 5001)).toBe(true);
   });
 
+  it("manages DynamoDB Local whenever it manages moto, unless AWS_ENDPOINT_URL_DYNAMODB names another", () => {
+    const managed = (env: Record<string, string>) => isManagedDynamoDb(readDuplexEnv(env));
+    expect(managed({})).toBe(true);
+    expect(managed({ AWS_ENDPOINT_URL: "http://127.0.0.1:5000" })).toBe(true);
+    // what sdkEnvironment() hands a child process
+    expect(managed({ AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:8000" })).toBe(true);
+    expect(
+      managed({ DUPLEX_DYNAMODB_PORT: "8001", AWS_ENDPOINT_URL_DYNAMODB: "http://localhost:8001" }),
+    ).toBe(true);
+    expect(managed({ AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:8001" })).toBe(false);
+    expect(managed({ AWS_ENDPOINT_URL: "http://127.0.0.1:4566" })).toBe(false);
+    expect(
+      managed({
+        AWS_ENDPOINT_URL: "http://127.0.0.1:4566",
+        AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:8000",
+      }),
+    ).toBe(false);
+  });
+
+  it("sends DynamoDB to DynamoDB Local with moto, else to AWS_ENDPOINT_URL_DYNAMODB or AWS_ENDPOINT_URL", () => {
+    const endpoint = (env: Record<string, string>) => resolveDynamoDbEndpoint(readDuplexEnv(env));
+    expect(endpoint({})).toBe("http://127.0.0.1:8000");
+    expect(endpoint({ DUPLEX_DYNAMODB_PORT: "8123" })).toBe("http://127.0.0.1:8123");
+    expect(endpoint({ AWS_ENDPOINT_URL: "http://127.0.0.1:4566" })).toBe("http://127.0.0.1:4566");
+    expect(
+      endpoint({
+        AWS_ENDPOINT_URL: "http://127.0.0.1:4566",
+        AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:8000/",
+      }),
+    ).toBe("http://127.0.0.1:8000");
+  });
+
+  it("lets DynamoDB Local's port overlap moto's or Kafka's when the stack runs neither", () => {
+    expect(() =>
+      readDuplexEnv({ AWS_ENDPOINT_URL: "http://127.0.0.1:4566", DUPLEX_DYNAMODB_PORT: "5000" }),
+    ).not.toThrow();
+    expect(() =>
+      readDuplexEnv({ DUPLEX_KAFKA_BROKERS: "127.0.0.1:19092", DUPLEX_DYNAMODB_PORT: "9093" }),
+    ).not.toThrow();
+  });
+
   it("manages Kafka only while DUPLEX_KAFKA_BROKERS is unset", () => {
     expect(isManagedKafka(undefined)).toBe(true);
     expect(isManagedKafka(["127.0.0.1:9092"])).toBe(false);
   });
 });
 
-describe("localEndpoints / awsClientConfig", () => {
+describe("localEndpoints / awsClientConfig / dynamodbClientConfig / sdkEnvironment", () => {
+  const credentials = { accessKeyId: "test", secretAccessKey: "test" };
+
   it("gives SDK v3 client config with local credentials", () => {
     const env = {
       DUPLEX_KAFKA_BROKERS: "127.0.0.1:19092",
@@ -92,13 +147,41 @@ describe("localEndpoints / awsClientConfig", () => {
     expect(localEndpoints(env)).toEqual({
       kafkaBrokers: ["127.0.0.1:19092"],
       awsEndpoint: "http://127.0.0.1:4566",
+      dynamodbEndpoint: "http://127.0.0.1:4566",
       region: "us-east-1",
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      credentials,
     });
     expect(awsClientConfig(env)).toEqual({
       endpoint: "http://127.0.0.1:4566",
       region: "us-east-1",
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      credentials,
     });
+    expect(dynamodbClientConfig(env)).toEqual(awsClientConfig(env));
+  });
+
+  it("points DynamoDB clients at DynamoDB Local while the stack runs moto", () => {
+    const env = { DUPLEX_KAFKA_BROKERS: "127.0.0.1:19092", AWS_REGION: "eu-west-1" };
+    expect(awsClientConfig(env).endpoint).toBe("http://127.0.0.1:5000");
+    expect(dynamodbClientConfig(env)).toEqual({
+      endpoint: "http://127.0.0.1:8000",
+      region: "eu-west-1",
+      credentials,
+    });
+  });
+
+  it("gives a child process exactly the SDK variables, and they round-trip", () => {
+    const env = { DUPLEX_KAFKA_BROKERS: "127.0.0.1:19092", DUPLEX_DYNAMODB_PORT: "8123" };
+    const sdk = sdkEnvironment(env);
+    expect(sdk).toEqual({
+      AWS_ENDPOINT_URL: "http://127.0.0.1:5000",
+      AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:8123",
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+    });
+    // A child that reads its environment (with the same DUPLEX_* variables) sees the same stack.
+    const child = { ...env, ...sdk };
+    expect(isManagedDynamoDb(readDuplexEnv(child))).toBe(true);
+    expect(sdkEnvironment(child)).toEqual(sdk);
   });
 });
