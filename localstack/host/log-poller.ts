@@ -30,6 +30,7 @@ export class LogPoller {
   #consumer: LogConsumer | undefined;
   #loop: Promise<void> | undefined;
   #stopped = false;
+  #restart: NodeJS.Timeout | undefined;
   batches = 0;
   records = 0;
   deadLettered = 0;
@@ -68,8 +69,22 @@ export class LogPoller {
     return this.#consumer !== undefined && !this.#stopped;
   }
 
+  /** Starts polling; a poller that is already polling (or about to restart) is left as it is. */
   start(): void {
+    if (this.#consumer !== undefined && !this.#stopped) return;
     this.#stopped = false;
+    this.#consume();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#restart);
+    this.#restart = undefined;
+    await this.#consumer?.stop();
+    await this.#loop;
+  }
+
+  #consume(): void {
     this.#consumer = this.#log.consumer({
       groupId: this.#groupId,
       topics: [this.#topic],
@@ -81,15 +96,14 @@ export class LogPoller {
       .run((batch) => this.#deliver(batch))
       .catch((error: unknown) => {
         this.lastError = error instanceof Error ? error.message : String(error);
-        // Like an event source mapping, keep polling: restart after a pause.
-        if (!this.#stopped) setTimeout(() => this.start(), 1_000);
+        // Like an event source mapping, keep polling: restart after a pause, unless stopped
+        // meanwhile.
+        if (this.#stopped) return;
+        this.#restart = setTimeout(() => {
+          this.#restart = undefined;
+          if (!this.#stopped) this.#consume();
+        }, 1_000);
       });
-  }
-
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.#consumer?.stop();
-    await this.#loop;
   }
 
   async #deliver(batch: PartitionBatch): Promise<void> {
