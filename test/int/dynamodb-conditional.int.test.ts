@@ -1,7 +1,7 @@
 /**
- * Optimistic concurrency against the AWS emulator: a conditional write on the aggregate's
- * version succeeds when the version is current and fails with ConditionalCheckFailedException
- * when it is stale.
+ * Optimistic concurrency against the stack's DynamoDB (DynamoDB Local): a conditional write on
+ * the aggregate's version succeeds when the version is current and fails with
+ * ConditionalCheckFailedException when it is stale.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -15,9 +15,9 @@ import {
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsClientConfig } from "../../localstack/stack/index.ts";
+import { dynamodbClientConfig } from "../../localstack/stack/index.ts";
 
-const dynamo = new DynamoDBClient(awsClientConfig());
+const dynamo = new DynamoDBClient(dynamodbClientConfig());
 const tableName = `int-aggregates-${randomUUID().slice(0, 8)}`;
 const aggregateId = `order-${randomUUID()}`;
 
@@ -56,7 +56,7 @@ afterAll(async () => {
   dynamo.destroy();
 });
 
-describe("DynamoDB conditional write on a version (emulator)", () => {
+describe("DynamoDB conditional write on a version", () => {
   it("creates once, commits on the current version, and rejects a stale one", async () => {
     const create = () =>
       dynamo.send(
