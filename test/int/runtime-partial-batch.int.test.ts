@@ -6,6 +6,8 @@
  *   one of its partition are, and once retries are spent the failing one goes to the
  *   `dead-letters` topic while the later ones are still handled, once;
  * - SQS: of a batch of several messages, only the failing one comes back, alone.
+ * And the edges of those semantics: concurrent batches of one function, a batch item failure that
+ * names no record, and the same SQS message delivered again while its first delivery still runs.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -420,4 +422,57 @@ describe("handler crash mid-batch → only the unprocessed records are retried",
       ["receive-2"],
     ]);
   }, 60_000);
+
+  it("SQS: the same message delivered again while its first delivery still runs is handled once", async () => {
+    const queue = session.resources.commandQueues.RegisterCustomerRequested;
+    if (queue === undefined) throw new Error("no queue");
+    const command = createEvent("RegisterCustomerRequested", {
+      customerId: `c-${session.name}-inflight`,
+      name: "Slow",
+      email: "slow@example.com",
+    });
+    // The handling outlasts the queue's visibility timeout (5 s), so SQS hands the message out
+    // again to the second poller while the first invocation still runs.
+    const { fn, journal } = probeFunction(
+      probeFastLaneDeclaration,
+      "fast-lane",
+      {},
+      "sqs-inflight",
+      {
+        PROBE_DELAY_MS: "7000",
+      },
+    );
+    await fn.warm();
+    const [messageId] = await sendBodies(session, queue.url, [fastLaneBody(command)]);
+    const t0 = Date.now();
+    for (let i = 0; i < 2; i++) {
+      const poller = new SqsPoller(
+        session.sqs,
+        fn,
+        queue,
+        probeFastLaneDeclaration.trigger as never,
+        session.endpoints.region,
+      );
+      poller.start();
+      stoppers.push(() => poller.stop());
+    }
+    await session.waitFor(
+      "the message handled and gone",
+      async () =>
+        attemptsOf(journal(), command.eventId).some((a) => a.ok) &&
+        (await queueDepth(session, queue.url)) === 0,
+      60_000,
+      250,
+    );
+    const ms = since(t0);
+    const lines = journal();
+    const deliveries = invokes(lines).filter((i) => i.items.includes(command.eventId));
+    expect(deliveries.length).toBeGreaterThanOrEqual(2);
+    expect(attemptsOf(lines, command.eventId)).toHaveLength(1);
+    expect(await drainQueue(session, queue.dlq.url, 300)).toEqual([]);
+    expect(await session.ledger().get(command.eventId)).toMatchObject({ status: "handled" });
+    note(
+      `partial-batch: message ${messageId} delivered ${deliveries.length} times (redelivered while in flight), handled once, gone after ${ms} ms`,
+    );
+  }, 90_000);
 });
