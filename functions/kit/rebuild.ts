@@ -31,9 +31,13 @@ export interface RebuildOptions {
 
 /**
  * Replays a projection's topics from the start of the log into one read-model version, up to the
- * end offsets seen when it started (later events reach that version through the live projector,
- * which writes the building version too). The same pure projection and the same per-aggregate
- * guards as the live projector, so the result is what the live one would hold.
+ * end offsets seen when it started, with the same pure projection and the same per-aggregate
+ * guards as the live projector.
+ *
+ * The version must not receive live writes while this runs: the guards apply an aggregate's
+ * facts only in increasing sequence, so a newer fact written first would make the rebuild skip
+ * the older ones. Use a scratch version (as the demo's check does), or hand over from a paused
+ * live projector before marking the version as building (as `duplex projection rebuild` does).
  *
  * @example
  * ```ts
