@@ -414,6 +414,9 @@ export class DuplexFunctions extends Construct {
           maxBatchingWindow: Duration.seconds(trigger.batchingWindowSeconds),
           retryAttempts: trigger.maxRetries,
           bisectBatchOnError: trigger.splitBatchOnError,
+          // The log adapter answers with per-record failures (`<topic>-<partition>-<offset>`), so
+          // Lambda resumes from the first failed record instead of retrying the whole batch.
+          reportBatchItemFailures: true,
           maxRecordAge: Duration.seconds(trigger.maxRecordAgeSeconds),
           onFailure: new KafkaDlq(trigger.onFailure),
           provisionedPollerConfig: {

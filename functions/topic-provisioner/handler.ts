@@ -1,16 +1,10 @@
 import type { CloudFormationCustomResourceEvent } from "aws-lambda";
-import type { ResolvedTopic } from "../../events/topics.ts";
 import { readRuntimeConfig } from "../kit/env.ts";
 import { createLogClient } from "../kit/log/client.ts";
 import { applyTopicChanges, describeTopicChange, diffTopics } from "../kit/topics-sync.ts";
 import { declaration } from "./function.ts";
-
-/** Properties the CDK topic resource passes. */
-interface TopicResourceProperties {
-  readonly topics: readonly ResolvedTopic[];
-  /** "true" to allow deleting topics that still hold records when the resource is deleted. */
-  readonly allowDeletingTopicsWithData?: string;
-}
+import type { TopicResourceProperties } from "./properties.ts";
+import { topicsFromProperties } from "./properties.ts";
 
 const config = readRuntimeConfig(declaration);
 
@@ -23,6 +17,7 @@ const config = readRuntimeConfig(declaration);
  */
 export const handler = async (event: CloudFormationCustomResourceEvent) => {
   const properties = event.ResourceProperties as unknown as TopicResourceProperties;
+  const topics = topicsFromProperties(properties);
   const log = createLogClient({
     brokers: config.kafka?.brokers ?? [],
     auth: config.kafka?.auth ?? "iam",
@@ -34,7 +29,7 @@ export const handler = async (event: CloudFormationCustomResourceEvent) => {
       const kept: string[] = [];
       const deleted: string[] = [];
       const existing = new Set(await admin.listTopics());
-      for (const topic of properties.topics) {
+      for (const topic of topics) {
         if (!existing.has(topic.name)) continue;
         const offsets = await admin.topicOffsets(topic.name);
         const holdsData = offsets.some((o) => BigInt(o.high) > BigInt(o.low));
@@ -45,7 +40,7 @@ export const handler = async (event: CloudFormationCustomResourceEvent) => {
       console.log(JSON.stringify({ deleted, keptBecauseTheyHoldData: kept }));
       return { PhysicalResourceId: event.PhysicalResourceId };
     }
-    const changes = await diffTopics(admin, properties.topics);
+    const changes = await diffTopics(admin, topics);
     const unsafe = changes.filter((c) => c.kind === "unsafe");
     if (unsafe.length > 0) {
       throw new Error(
@@ -56,7 +51,7 @@ export const handler = async (event: CloudFormationCustomResourceEvent) => {
     console.log(JSON.stringify({ applied: applied.map(describeTopicChange) }));
     return {
       PhysicalResourceId: "duplex-topics",
-      Data: { topics: properties.topics.map((t) => t.name).join(",") },
+      Data: { topics: topics.map((t) => t.name).join(",") },
     };
   } finally {
     await admin.close();

@@ -152,6 +152,7 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
               StartingPosition: trigger.startingPosition,
               MaximumRetryAttempts: trigger.maxRetries,
               BisectBatchOnFunctionError: trigger.splitBatchOnError,
+              FunctionResponseTypes: ["ReportBatchItemFailures"],
               MaximumRecordAgeInSeconds: trigger.maxRecordAgeSeconds,
               DestinationConfig: { OnFailure: { Destination: `kafka://${trigger.onFailure}` } },
               ProvisionedPollerConfig: {

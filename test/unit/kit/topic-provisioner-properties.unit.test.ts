@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { topicsFor } from "../../../events/topics.ts";
+import { topicsFromProperties } from "../../../functions/topic-provisioner/properties.ts";
+
+describe("topic provisioner properties", () => {
+  it("turns the strings CloudFormation passes back into numbers", () => {
+    const asCloudFormationSendsThem = topicsFor("aws").map((t) => ({
+      ...t,
+      partitions: String(t.partitions),
+      replicationFactor: String(t.replicationFactor),
+    }));
+    expect(topicsFromProperties({ topics: asCloudFormationSendsThem })).toEqual(topicsFor("aws"));
+  });
+
+  it("refuses a value that is not a positive integer, naming the topic and field", () => {
+    expect(() =>
+      topicsFromProperties({
+        topics: [{ ...topicsFor("aws")[0]!, partitions: "twelve" }],
+      }),
+    ).toThrow(/topic order-events: partitions: expected a positive integer, got "twelve"/);
+  });
+});
