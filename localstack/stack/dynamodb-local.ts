@@ -96,14 +96,19 @@ export function strayDynamoDbPids(): number[] {
 
 /**
  * JVM and DynamoDB Local arguments for a server on `port` with a `heap` maximum heap, loading
- * sqlite from `native` (a file in `.duplex/dynamodb/native`) when given, else from the copy in
- * DynamoDB Local's jar, extracted to `.duplex/dynamodb/tmp` (see `dynamodb-install.ts`).
+ * sqlite from the installed native of this platform (`.duplex/dynamodb/native`) when there is
+ * one, else from the copy in DynamoDB Local's jar, extracted to `.duplex/dynamodb/tmp` (see
+ * `dynamodb-install.ts`).
+ *
+ * @param options.component - the `-Dduplex.component` marker; anything but `dynamodb` (e.g. a
+ * test's private server) is not the stack's, so `status`/`down` leave it alone.
  */
 export function dynamodbArgs(
   port: number,
   heap: string,
-  native: string | undefined = installedSqliteNative(),
+  options: { component?: string } = {},
 ): string[] {
+  const native = installedSqliteNative();
   return [
     `-Xmx${heap}`,
     // C1 only: starts in about half the time and, on a two-core machine, runs the short bursts
@@ -111,7 +116,7 @@ export function dynamodbArgs(
     "-XX:TieredStopAtLevel=1",
     "-Djava.awt.headless=true",
     `-XX:ErrorFile=${join(paths.logs, "hs_err_pid%p.log")}`,
-    "-Dduplex.component=dynamodb",
+    `-Dduplex.component=${options.component ?? "dynamodb"}`,
     `-Dduplex.home=${duplexHome}`,
     ...(native === undefined
       ? []
