@@ -1,0 +1,207 @@
+/**
+ * `npm run bench` — Duplex's benchmark harness. Not a test: nothing is asserted; it prints tables
+ * and writes a JSON record under `.duplex/bench/`. See docs/benchmarks.md for the method.
+ *
+ *   npm run bench                                  # every suite, standard sizes
+ *   npm run bench -- --only codec,kit              # a subset
+ *   npm run bench -- --quick                       # small sizes (a smoke run, ~2 minutes)
+ *   npm run bench -- --only publish --records 50000 --reps 5 --batch 200 --concurrency 5
+ *   npm run bench -- --only memory --memory-minutes 5
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { duplexHome } from "../../localstack/stack/paths.ts";
+import { progress, type SuiteReport } from "./lib/harness.ts";
+import { BenchLog } from "./lib/log.ts";
+import { codecSuite } from "./suites/codec.ts";
+import { consumeSuite } from "./suites/consume.ts";
+import { fastLaneSuite } from "./suites/fast-lane.ts";
+import { kitSuite } from "./suites/kit.ts";
+import { memorySuite } from "./suites/memory.ts";
+import { partitionerSuite } from "./suites/partitioner.ts";
+import { publishSuite } from "./suites/publish.ts";
+
+const SUITES = [
+  "codec",
+  "kit",
+  "partitioner",
+  "publish",
+  "consume",
+  "fast-lane",
+  "memory",
+] as const;
+type SuiteName = (typeof SUITES)[number];
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string" },
+    quick: { type: "boolean", default: false },
+    records: { type: "string" },
+    reps: { type: "string" },
+    batch: { type: "string" },
+    concurrency: { type: "string" },
+    partitions: { type: "string" },
+    samples: { type: "string" },
+    "memory-minutes": { type: "string" },
+    "memory-rate": { type: "string" },
+    "no-java": { type: "boolean", default: false },
+    out: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`npm run bench -- [options]
+  --only <list>          suites, comma-separated: ${SUITES.join(", ")} (default: all)
+  --quick                small sizes, for a smoke run
+  --reps <n>             repetitions of each interleaved comparison (default 3; quick 2)
+  --records <n>          records per publish/consume run (default 30000; quick 5000)
+  --batch <n>            events per send/publish call (default 200)
+  --concurrency <n>      calls in flight in the publish loop (default 5)
+  --partitions <n>       partitions of the bench topics (default 12, like order-events)
+  --samples <n>          fast-lane latency samples per path (default 300; quick 40)
+  --memory-minutes <m>   publisher memory run length (default 4; quick 0.5)
+  --memory-rate <n>      events/s during the memory run (default 1000)
+  --no-java              skip Kafka's Java ProducerPerformance
+  --out <file>           JSON output (default .duplex/bench/<timestamp>.json)`);
+  process.exit(0);
+}
+
+const quick = values.quick;
+const int = (raw: string | undefined, fallback: number) => {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`expected a positive number, got '${raw}'`);
+  return n;
+};
+const selected: SuiteName[] =
+  values.only === undefined
+    ? [...SUITES]
+    : values.only.split(",").map((s) => {
+        const name = s.trim() as SuiteName;
+        if (!SUITES.includes(name)) throw new Error(`unknown suite '${s}' (${SUITES.join(", ")})`);
+        return name;
+      });
+const reps = int(values.reps, quick ? 2 : 3);
+const records = int(values.records, quick ? 5_000 : 30_000);
+const partitions = int(values.partitions, 12);
+
+function javaVersion(): string {
+  try {
+    const out = execFileSync("java", ["-version"], { encoding: "utf8", stdio: "pipe" });
+    return out.split("\n")[0] ?? "";
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? "";
+    return stderr.split("\n")[0] ?? "unknown";
+  }
+}
+
+function kafkaLoad(): string {
+  try {
+    return execFileSync("uptime", { encoding: "utf8" }).trim();
+  } catch {
+    return loadavg().join(" ");
+  }
+}
+
+const startedAt = new Date();
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? "unknown",
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  java: javaVersion(),
+  loadBefore: loadavg(),
+  uptimeBefore: kafkaLoad(),
+};
+progress(
+  `suites: ${selected.join(", ")}; ${machine.cpus} CPUs, load ${machine.loadBefore.map((l) => l.toFixed(2)).join(" ")}`,
+);
+
+const log = new BenchLog();
+const reports: SuiteReport[] = [];
+const errors: { suite: string; error: string }[] = [];
+try {
+  for (const suite of selected) {
+    progress(`suite ${suite}`);
+    try {
+      switch (suite) {
+        case "codec":
+          reports.push(codecSuite({ quick }));
+          break;
+        case "kit":
+          reports.push(await kitSuite({ quick }));
+          break;
+        case "partitioner":
+          reports.push(await partitionerSuite(log, { partitions }));
+          break;
+        case "publish":
+          reports.push(
+            await publishSuite(log, {
+              records,
+              reps,
+              batch: int(values.batch, 200),
+              concurrency: int(values.concurrency, 5),
+              partitions,
+              java: !values["no-java"],
+            }),
+          );
+          break;
+        case "consume":
+          reports.push(await consumeSuite(log, { records, reps, partitions }));
+          break;
+        case "fast-lane":
+          reports.push(
+            await fastLaneSuite(log, { samples: int(values.samples, quick ? 40 : 300), reps }),
+          );
+          break;
+        case "memory":
+          reports.push(
+            await memorySuite(log, {
+              minutes: int(values["memory-minutes"], quick ? 0.5 : 4),
+              ratePerSec: int(values["memory-rate"], 1_000),
+            }),
+          );
+          break;
+      }
+      const last = reports[reports.length - 1];
+      if (last !== undefined) {
+        for (const t of last.tables) console.log(t);
+        for (const note of last.notes ?? []) console.log(`  note: ${note}`);
+      }
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      errors.push({ suite, error: message });
+      progress(`suite ${suite} failed: ${message}`);
+    }
+  }
+} finally {
+  await log.cleanup();
+}
+
+const result = {
+  startedAt: startedAt.toISOString(),
+  finishedAt: new Date().toISOString(),
+  machine: { ...machine, loadAfter: loadavg() },
+  options: { selected, quick, reps, records, partitions, argv: process.argv.slice(2) },
+  runId: log.id,
+  reports: reports.map(({ suite, data, notes }) => ({ suite, data, notes })),
+  errors,
+};
+const out =
+  values.out ?? join(duplexHome, "bench", `${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
+mkdirSync(join(out, ".."), { recursive: true });
+writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+console.log(
+  `\n${startedAt.toISOString()} · ${machine.cpus} × ${machine.cpuModel} · Node ${machine.node} · load ${machine.loadBefore.map((l) => l.toFixed(2)).join(" ")} → ${result.machine.loadAfter.map((l) => l.toFixed(2)).join(" ")}`,
+);
+console.log(`results: ${out}`);
+if (errors.length > 0) {
+  console.log(`failed suites: ${errors.map((e) => e.suite).join(", ")}`);
+  process.exitCode = 1;
+}
+// Kafka clients keep sockets and timers; the bench is done.
+process.exit();
