@@ -1,7 +1,7 @@
 /**
- * Fast lane down → the command is still handled, exactly once. The saga runs with its event bus
- * pointing at a bus that does not exist, so every command it issues reaches the log but never the
- * fast lane. The fast-lane ledger records each from the command topics with a short deadline; the
+ * Fast lane down → the command is still handled, exactly once. The saga (and the sweepers, which
+ * may publish its commands too) run with their event bus pointing at a bus that does not exist,
+ * so every command the saga issues reaches the log but never the fast lane. The fast-lane ledger records each from the command topics with a short deadline; the
  * reconciler redelivers the overdue ones straight to their queues. The order must still complete,
  * the ledger must show the redeliveries, and every aggregate must have changed once per command.
  */
@@ -23,12 +23,11 @@ let session: LocalSession;
 
 beforeAll(async () => {
   const started = Date.now();
-  const prefix = "duplex-"; // resources are named duplex-<session>-…; the bus below never exists
+  // Every function that puts commands on the bus gets one that does not exist.
+  const down = { DUPLEX_EVENT_BUS_NAME: `duplex-no-such-bus-${Date.now()}` };
   session = await LocalSession.start({
     settings: { fastLaneDeadlineSeconds: DEADLINE_SECONDS, logLevel: "WARN" },
-    functionEnv: {
-      "order-saga": { DUPLEX_EVENT_BUS_NAME: `${prefix}no-such-bus-${Date.now()}` },
-    },
+    functionEnv: { "order-saga": down, "outbox-sweeper": down, "saga-sweeper": down },
   });
   note(`reconciler: session ${session.name} up in ${since(started)} ms`);
 });
