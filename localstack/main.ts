@@ -100,11 +100,12 @@ const session = await LocalSession.start({
     ["order-saga", "saga-sweeper"].map((fn) => [
       fn,
       {
-        // A payment that never answers is compensated after 5 s instead of a minute.
-        DUPLEX_SAGA_PAYMENT_TIMEOUT_SECONDS: "5",
-        DUPLEX_SAGA_INVENTORY_TIMEOUT_SECONDS: "30",
-        DUPLEX_SAGA_DELIVERY_TIMEOUT_SECONDS: "30",
-        DUPLEX_SAGA_STEP_TIMEOUT_SECONDS: "30",
+        // A payment that never answers is compensated after 15 s instead of a minute; long enough
+        // that a slow machine does not time out payments that are merely queued.
+        DUPLEX_SAGA_PAYMENT_TIMEOUT_SECONDS: "15",
+        DUPLEX_SAGA_INVENTORY_TIMEOUT_SECONDS: "60",
+        DUPLEX_SAGA_DELIVERY_TIMEOUT_SECONDS: "60",
+        DUPLEX_SAGA_STEP_TIMEOUT_SECONDS: "60",
       },
     ]),
   ),

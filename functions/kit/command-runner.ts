@@ -138,6 +138,7 @@ export async function runDecision(options: RunOptions): Promise<RunResult> {
       options,
       touched,
       committed.map((c) => ({ key: c.stored.key, events: c.events })),
+      new Set(committed.map((c) => c.stored.key)),
     );
     return { alreadyHandled: false, attempts: attempt, published };
   }
@@ -176,6 +177,7 @@ async function publishPending(
   options: RunOptions,
   touched: readonly Stored<unknown>[],
   added: readonly { key: string; events: readonly EventEnvelope[] }[],
+  committedKeys: ReadonlySet<string> = new Set(),
 ): Promise<EventEnvelope[]> {
   const byId = new Map<string, { event: EventEnvelope; key: string }>();
   for (const item of touched) {
@@ -193,7 +195,21 @@ async function publishPending(
   for (const { event, key } of ordered) {
     byKey.set(key, [...(byKey.get(key) ?? []), event.eventId]);
   }
-  await Promise.all([...byKey].map(([key, ids]) => options.store.markPublished(key, ids)));
+  // What each item holds now is known (what was read, plus what this run committed), so marking
+  // needs no read unless someone else wrote in between.
+  const expected = new Map(
+    touched.map((item) => {
+      const committed = committedKeys.has(item.key);
+      const outboxIds = [
+        ...item.outbox.map((e) => e.eventId),
+        ...(added.find((a) => a.key === item.key)?.events.map((e) => e.eventId) ?? []),
+      ];
+      return [item.key, { version: item.version + (committed ? 1 : 0), outboxIds }] as const;
+    }),
+  );
+  await Promise.all(
+    [...byKey].map(([key, ids]) => options.store.markPublished(key, ids, expected.get(key))),
+  );
   return ordered.map((o) => o.event);
 }
 

@@ -139,37 +139,55 @@ export class VersionedStore {
 
   /**
    * Removes published events from an item's outbox. Safe to race with the sweeper: an event
-   * someone else already removed is skipped.
+   * someone else already removed is skipped. With `expected` (the version and outbox the caller
+   * just committed) the first attempt needs no read.
    */
-  async markPublished(key: string, eventIds: readonly string[]): Promise<void> {
+  async markPublished(
+    key: string,
+    eventIds: readonly string[],
+    expected?: { readonly version: number; readonly outboxIds: readonly string[] },
+  ): Promise<void> {
+    let known = expected;
     for (let attempt = 0; attempt < 5 && eventIds.length > 0; attempt++) {
-      const { Item } = await this.#doc.send(
-        new GetCommand({ TableName: this.tableName, Key: { pk: key }, ConsistentRead: true }),
-      );
-      if (Item === undefined) return;
-      const present = eventIds.filter((id) => `${OUTBOX_PREFIX}${id}` in Item);
+      if (known === undefined) {
+        const { Item } = await this.#doc.send(
+          new GetCommand({ TableName: this.tableName, Key: { pk: key }, ConsistentRead: true }),
+        );
+        if (Item === undefined) return;
+        known = {
+          version: Number(Item.version),
+          outboxIds: Object.keys(Item)
+            .filter((k) => k.startsWith(OUTBOX_PREFIX))
+            .map((k) => k.slice(OUTBOX_PREFIX.length)),
+        };
+      }
+      const present = eventIds.filter((id) => known?.outboxIds.includes(id));
       if (present.length === 0) return;
-      const remaining = Object.keys(Item).filter((k) => k.startsWith(OUTBOX_PREFIX)).length;
-      const names: Record<string, string> = {};
+      const names: Record<string, string> = { "#version": "version" };
       const removals = present.map((id, i) => {
         names[`#o${i}`] = `${OUTBOX_PREFIX}${id}`;
         return `#o${i}`;
       });
-      if (remaining === present.length) removals.push("outboxShard", "outboxPendingSince");
+      if (known.outboxIds.length === present.length)
+        removals.push("outboxShard", "outboxPendingSince");
       try {
         await this.#doc.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: { pk: key },
             UpdateExpression: `REMOVE ${removals.join(", ")}`,
-            ConditionExpression: "#version = :v",
-            ExpressionAttributeNames: { ...names, "#version": "version" },
-            ExpressionAttributeValues: { ":v": Item.version },
+            ConditionExpression: `#version = :v AND ${removals
+              .filter((r) => r.startsWith("#o"))
+              .map((r) => `attribute_exists(${r})`)
+              .join(" AND ")}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ":v": known.version },
           }),
         );
         return;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
+        known = undefined;
       }
     }
   }

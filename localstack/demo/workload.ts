@@ -86,7 +86,9 @@ export function buildWorkload(options: WorkloadOptions): Workload {
     }),
   );
 
-  const productCount = Math.max(4, Math.min(12, Math.ceil(options.orders / 20)));
+  // Enough products that concurrent reservations rarely race for the same one (each race is a
+  // conditional-write conflict, decided again on fresh stock).
+  const productCount = Math.max(8, Math.min(60, Math.ceil(options.orders / 4)));
   const ample = Array.from({ length: productCount }, (_, i) => ({
     productId: id("p", i),
     name: `${pick(random, productNames)} ${i}`,
