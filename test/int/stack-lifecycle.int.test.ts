@@ -1,19 +1,24 @@
 /**
  * The stack's own commands, run as a user runs them (`node localstack/stack-cli.ts ...`):
- * `up` twice is harmless, `down` leaves no process behind, and bad input or a failed start
- * says what is wrong without leaving anything running. The file brings the stack back up in
- * its original mode at the end, so the other test files are unaffected.
+ * `up` twice is harmless, `up` with one component missing starts only that one, `down` leaves no
+ * process behind, and bad input or a failed start says what is wrong without leaving anything
+ * running. The file brings the stack back up in its original mode at the end, so the other test
+ * files are unaffected (but it does stop the stack for a while: run it alone, not while others
+ * use the stack).
  */
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stopDynamoDb } from "../../localstack/stack/dynamodb-local.ts";
 import {
   type BrokerCount,
+  readDuplexEnv,
   type StackStatus,
   stackStatus,
   stackUp,
 } from "../../localstack/stack/index.ts";
-import { duplexHome, repoRoot } from "../../localstack/stack/paths.ts";
+import { duplexHome, paths, repoRoot } from "../../localstack/stack/paths.ts";
 import { isPortFree } from "../../localstack/stack/ports.ts";
 import { findProcesses } from "../../localstack/stack/processes.ts";
 
@@ -39,15 +44,22 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliResul
   });
 }
 
-/** Kafka JVMs and moto servers of this checkout. */
+/** Kafka JVMs, moto servers and DynamoDB Local JVMs of this checkout. */
 function stackProcesses() {
   return findProcesses(duplexHome).filter(
-    (p) => p.command.includes("kafka.Kafka") || p.command.includes("moto_server"),
+    (p) =>
+      p.command.includes("kafka.Kafka") ||
+      p.command.includes("moto_server") ||
+      p.command.includes("-Dduplex.component=dynamodb "),
   );
 }
 
+const pidOf = (status: StackStatus, name: string) =>
+  status.components.find((c) => c.name === name)?.pid;
+
 let before: StackStatus;
 let brokers: BrokerCount;
+const { kafkaBasePort, dynamodbPort } = readDuplexEnv();
 
 beforeAll(async () => {
   before = await stackStatus();
@@ -76,12 +88,50 @@ describe("stack commands", () => {
     const result = await cli(["status", "--json"]);
     expect(result.code).toBe(0);
     const status = JSON.parse(result.stdout) as StackStatus;
-    expect(status.components.length).toBe(brokers + 1);
+    expect(status.components.map((c) => c.name)).toEqual([
+      ...Array.from({ length: brokers }, (_, i) => `kafka-${i + 1}`),
+      "moto",
+      "dynamodb",
+    ]);
     for (const component of status.components) {
       expect(component).toMatchObject({ running: true, ready: true });
       if (component.managed) expect(component.rssBytes).toBeGreaterThan(0);
     }
   });
+
+  it("`up` with DynamoDB Local missing starts only DynamoDB Local", async () => {
+    const dynamodb = before.components.find((c) => c.name === "dynamodb");
+    expect(dynamodb?.ports).toEqual([dynamodbPort]);
+    await stopDynamoDb(dynamodbPort);
+    const result = await cli(["up", "--brokers", String(brokers), "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const up = JSON.parse(result.stdout) as { started: string[]; alreadyRunning: string[] };
+    expect(up.started).toEqual(["dynamodb"]);
+    expect(up.alreadyRunning).toContain("moto");
+    const after = await stackStatus();
+    expect(after.up).toBe(true);
+    for (const c of before.components.filter((c) => c.name !== "dynamodb")) {
+      expect(pidOf(after, c.name), c.name).toBe(c.pid);
+    }
+    before = after;
+  });
+
+  it.runIf(process.platform === "linux" && process.arch === "x64")(
+    "DynamoDB Local loads sqlite from .duplex/dynamodb/native, not a copy extracted at start",
+    () => {
+      const pid = pidOf(before, "dynamodb");
+      const maps = readFileSync(`/proc/${pid}/maps`, "utf8");
+      const sqlite = [
+        ...new Set(
+          maps
+            .split("\n")
+            .map((line) => line.split(/\s+/).pop() ?? "")
+            .filter((file) => file.includes("sqlite")),
+        ),
+      ];
+      expect(sqlite).toEqual([`${paths.dynamodbNative}/libsqlite4java-linux-amd64-1.0.392.so`]);
+    },
+  );
 
   it("`down` leaves no process behind and frees every port", async () => {
     const ports = before.components.flatMap((c) => c.ports);
@@ -103,12 +153,12 @@ describe("stack commands", () => {
 
     it("names the process holding a port, says how to fix it, and starts nothing", async () => {
       blocker = createServer();
-      await new Promise<void>((r) => blocker?.listen(9092, "127.0.0.1", r));
+      await new Promise<void>((r) => blocker?.listen(kafkaBasePort, "127.0.0.1", r));
       const result = await cli(["up", "--brokers", String(brokers)]);
       await new Promise((r) => blocker?.close(r));
       blocker = undefined;
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain("port 9092 on 127.0.0.1 is in use by pid");
+      expect(result.stderr).toContain(`port ${kafkaBasePort} on 127.0.0.1 is in use by pid`);
       expect(result.stderr).toContain(String(process.pid));
       expect(result.stderr).toContain("DUPLEX_KAFKA_PORT");
       expect(stackProcesses()).toEqual([]);
@@ -119,6 +169,29 @@ describe("stack commands", () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain("Java not found at /nonexistent/jdk/bin/java");
       expect(result.stderr).toContain("fix:");
+    });
+
+    it("names the process holding DynamoDB Local's port, and stops what that start began", async () => {
+      blocker = createServer();
+      await new Promise<void>((r) => blocker?.listen(dynamodbPort, "127.0.0.1", r));
+      const result = await cli(["up", "--brokers", String(brokers)]);
+      await new Promise((r) => blocker?.close(r));
+      blocker = undefined;
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`port ${dynamodbPort} on 127.0.0.1 is in use by pid`);
+      expect(result.stderr).toContain("DUPLEX_DYNAMODB_PORT");
+      expect(stackProcesses()).toEqual([]);
+    });
+
+    it("prints DynamoDB Local's log tail when it cannot start", async () => {
+      const result = await cli(["up", "--brokers", String(brokers)], {
+        DUPLEX_DYNAMODB_HEAP: "1m", // "Too small maximum heap": the JVM exits at once
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/DynamoDB Local \(pid \d+\) exited during start-up/);
+      expect(result.stderr).toContain("dynamodb.log ----");
+      expect(result.stderr).toMatch(/heap|reserve|memory/i);
+      expect(stackProcesses()).toEqual([]);
     });
 
     it("names a bad environment variable", async () => {
