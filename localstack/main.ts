@@ -186,7 +186,8 @@ while (pending.size > 0 && Date.now() < deadline) {
   if (pending.size > 0) await new Promise((r) => setTimeout(r, 500));
 }
 const drainedAt = Date.now();
-// Let projectors catch up on the last facts before the checks read them.
+// Let every consumer (projectors, saga, ledger) catch up before the checks read what they wrote.
+await session.settle(60_000).catch(() => undefined);
 await session
   .waitFor(
     "projectors to catch up",

@@ -197,13 +197,6 @@ export class FunctionHost {
     for (const poller of this.logPollers) if (poller.functionName === functionName) poller.start();
   }
 
-  /** The consumer groups of a function's log triggers (one per topic). */
-  consumerGroupsOf(functionName: string): { groupId: string; topic: string }[] {
-    return this.logPollers
-      .filter((p) => p.functionName === functionName)
-      .map((p) => ({ groupId: p.groupId, topic: p.topic }));
-  }
-
   async stop(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
     await Promise.all([

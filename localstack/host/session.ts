@@ -291,6 +291,38 @@ export class LocalSession {
   }
 
   /**
+   * Waits until every running consumer of the host has read its topics to the end, twice in a
+   * row a second apart (a reaction may still be in flight after the first). Checks that read
+   * several views (invariants, comparisons) call this first.
+   */
+  async settle(timeoutMs = 60_000): Promise<void> {
+    const consumers = this.host?.consumers().filter((c) => c.running) ?? [];
+    let quietSince: number | undefined;
+    await this.waitFor(
+      "every consumer to reach the end of its topics",
+      async () => {
+        for (const consumer of consumers) {
+          const [ends, committed] = await Promise.all([
+            this.admin.topicOffsets(consumer.topic),
+            this.admin.groupOffsets(consumer.groupId, [consumer.topic]),
+          ]);
+          for (const end of ends) {
+            const at = committed.find((c) => c.partition === end.partition)?.offset ?? end.low;
+            if (BigInt(at) < BigInt(end.high)) {
+              quietSince = undefined;
+              return false;
+            }
+          }
+        }
+        quietSince ??= Date.now();
+        return Date.now() - quietSince >= 1_000;
+      },
+      timeoutMs,
+      250,
+    );
+  }
+
+  /**
    * Stops the host and the clients. `deleteTopics` also removes this session's topics (tests);
    * `keepDescription` leaves `.duplex/sessions/<name>.json` for tools that inspect a finished run.
    */

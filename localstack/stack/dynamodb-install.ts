@@ -29,7 +29,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { InstallError } from "./errors.ts";
 import { logFile, paths } from "./paths.ts";
 import { checkMaven } from "./prerequisites.ts";
@@ -40,8 +40,23 @@ const MARKER = ".installed";
 const MAIN_JAR = /^DynamoDBLocal-[\d.]+\.jar$/;
 const NATIVE = /\.(so|dylib|dll)$/;
 
+/** The launcher that binds DynamoDB Local to 127.0.0.1 (see `LoopbackDynamoDbLocal.java`). */
+export const LAUNCHER_CLASS = "duplex.localstack.LoopbackDynamoDbLocal";
+const launcherSource = join(dirname(paths.dynamodbPom), "LoopbackDynamoDbLocal.java");
+
+/** Changes to the pom or the launcher's source mean a new install. */
 function pomHash(): string {
-  return createHash("sha256").update(readFileSync(paths.dynamodbPom)).digest("hex");
+  return createHash("sha256")
+    .update(readFileSync(paths.dynamodbPom))
+    .update(readFileSync(launcherSource))
+    .digest("hex");
+}
+
+/** `javac` next to the `java` the stack runs, else the one on PATH. */
+function javacCommand(): string {
+  const javaHome = process.env.JAVA_HOME;
+  const candidate = javaHome ? join(javaHome, "bin", "javac") : undefined;
+  return candidate !== undefined && existsSync(candidate) ? candidate : "javac";
 }
 
 /**
@@ -82,9 +97,9 @@ export function dynamodbInstalled(): boolean {
   }
 }
 
-/** The JVM classpath of the installed jars (Java expands the `*`). */
+/** The JVM classpath: the compiled launcher, then the installed jars (Java expands the `*`). */
 export function dynamodbClasspath(): string {
-  return join(paths.dynamodbLib, "*");
+  return [join(paths.dynamodbHome, "launcher"), join(paths.dynamodbLib, "*")].join(delimiter);
 }
 
 /**
@@ -166,6 +181,20 @@ export async function installDynamoDb(
     throw fail(
       `the sqlite4java native library ${stem} was not among the files Maven resolved`,
       "the DynamoDBLocal POM no longer declares it: pin a DynamoDB Local version in localstack/dynamodb/pom.xml that does, or add the native to that pom",
+    );
+  }
+
+  // DynamoDB Local binds every interface and has no option for it: a small launcher of ours binds
+  // it to 127.0.0.1 (compiled here, against the jars just resolved).
+  const javac = await runLogged(
+    javacCommand(),
+    ["-d", join(staging, "launcher"), "-cp", join(stagingLib, "*"), launcherSource],
+    { cwd: staging, logFile: logPath, timeoutMs: 120_000 },
+  );
+  if (javac.code !== 0) {
+    throw fail(
+      `compiling the 127.0.0.1 launcher failed (javac exit ${javac.code ?? javac.signal})`,
+      "the stack needs a JDK 17+ (javac), not only a JRE: e.g. apt-get install openjdk-17-jdk-headless, or set JAVA_HOME to a JDK",
     );
   }
 

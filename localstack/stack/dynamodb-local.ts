@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { dynamodbClasspath, installedSqliteNative } from "./dynamodb-install.ts";
+import { dynamodbClasspath, installedSqliteNative, LAUNCHER_CLASS } from "./dynamodb-install.ts";
 import { DEFAULTS } from "./endpoints.ts";
 import { EndpointUnavailableError, StartupError } from "./errors.ts";
 import { duplexHome, logFile, paths, pidFile } from "./paths.ts";
@@ -31,7 +31,8 @@ import {
   tailFile,
 } from "./processes.ts";
 
-const MAIN_CLASS = "software.amazon.dynamodb.services.local.main.ServerRunner";
+/** DynamoDB Local's own ServerRunner, behind our launcher that binds it to 127.0.0.1. */
+const MAIN_CLASS = LAUNCHER_CLASS;
 /** The command-line marker that identifies our DynamoDB Local JVM (this checkout's). */
 const MARKER = `-Dduplex.component=dynamodb -Dduplex.home=${duplexHome}`;
 

@@ -211,7 +211,9 @@ describe("order fulfilment", () => {
     }
     const invocationsBefore = host.stats().functions["order-summary-projector"]?.invocations ?? 0;
     for (const name of projectors) {
-      for (const { groupId, topic } of host.consumerGroupsOf(`${name}-projector`)) {
+      for (const { groupId, topic } of host
+        .consumers()
+        .filter((c) => c.functionName === `${name}-projector`)) {
         const offsets = await duplex.admin.topicOffsets(topic);
         await duplex.admin.setGroupOffsets(
           groupId,
@@ -226,7 +228,9 @@ describe("order fulfilment", () => {
       "projectors to re-read the log",
       async () => {
         for (const name of projectors) {
-          for (const { groupId, topic } of host.consumerGroupsOf(`${name}-projector`)) {
+          for (const { groupId, topic } of host
+            .consumers()
+            .filter((c) => c.functionName === `${name}-projector`)) {
             const [ends, committed] = await Promise.all([
               duplex.admin.topicOffsets(topic),
               duplex.admin.groupOffsets(groupId, [topic]),

@@ -36,7 +36,7 @@ describe("local host trigger control", () => {
     await session.waitFor("the first restock projected", async () => (await restocked()) === 1);
 
     // Resuming a running function must not start a second consumer …
-    const [group] = host.consumerGroupsOf(FUNCTION);
+    const [group] = host.consumers().filter((c) => c.functionName === FUNCTION);
     if (group === undefined) throw new Error("no consumer group");
     host.resumeTriggers(FUNCTION);
     await new Promise((r) => setTimeout(r, 3_000));
