@@ -9,6 +9,7 @@ import {
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { Construct } from "constructs";
 import type { TableName } from "../functions/kit/declarations.ts";
+import { pascalCase } from "./output-keys.ts";
 
 /** A string key attribute. */
 interface KeyAttribute {
@@ -107,7 +108,7 @@ export class DuplexTables extends Construct {
     super(scope, id);
     this.designs = props.designs ?? TABLE_DESIGNS;
     for (const [name, design] of Object.entries(this.designs) as [TableName, TableDesign][]) {
-      const table = new Table(this, pascal(name), {
+      const table = new Table(this, pascalCase(name), {
         partitionKey: { name: design.partitionKey.name, type: AttributeType.STRING },
         sortKey: design.sortKey && { name: design.sortKey.name, type: AttributeType.STRING },
         billingMode: BillingMode.PAY_PER_REQUEST,
@@ -147,11 +148,4 @@ export class DuplexTables extends Construct {
   all(): ReadonlyMap<TableName, Table> {
     return this.tables;
   }
-}
-
-function pascal(name: string): string {
-  return name
-    .split("-")
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join("");
 }

@@ -1,51 +1,16 @@
 import { CfnOutput } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import type { TableName } from "../functions/kit/declarations.ts";
 import type { DuplexTables } from "./data.ts";
 import type { EventLog } from "./event-log.ts";
 import type { FastLane } from "./fast-lane.ts";
 import type { DuplexFunctions } from "./functions.ts";
+import { OUTPUT_KEY } from "./output-keys.ts";
 
 /**
  * The stack's CloudFormation outputs: the names the operators' CLI (`duplex`, see
  * `bin/cli/target/outputs.ts`, the contract) and people read after a deployment. Keys are built
  * here with the same rules as the contract; a test checks the two agree.
  */
-
-/**
- * Pascal case of a kebab-case name, as output keys spell it.
- *
- * @example
- * ```ts
- * pascalCase("read-models"); // "ReadModels"
- * ```
- */
-export function pascalCase(kebab: string): string {
-  return kebab
-    .split(/[-_.]/)
-    .filter((part) => part !== "")
-    .map((part) => `${part[0]?.toUpperCase() ?? ""}${part.slice(1)}`)
-    .join("");
-}
-
-/** Output keys, by what they name. */
-export const OUTPUT_KEY = {
-  eventBusName: "EventBusName",
-  eventBusArn: "EventBusArn",
-  archiveName: "ArchiveName",
-  archiveArn: "ArchiveArn",
-  kafkaBootstrapBrokers: "KafkaBootstrapBrokers",
-  busDeadLetterQueueUrl: "BusDeadLetterQueueUrl",
-  clusterArn: "ClusterArn",
-  alarmTopicArn: "AlarmTopicArn",
-  dashboardName: "DashboardName",
-  table: (table: TableName) => `Table${pascalCase(table)}Name`,
-  commandQueueUrl: (command: string) => `${command}QueueUrl`,
-  commandDeadLetterQueueUrl: (command: string) => `${command}DeadLetterQueueUrl`,
-  commandDeliveryDeadLetterQueueUrl: (command: string) => `${command}DeliveryDeadLetterQueueUrl`,
-  commandRuleArn: (command: string) => `${command}RuleArn`,
-  functionName: (name: string) => `Function${pascalCase(name)}Name`,
-} as const;
 
 /** What the outputs describe. */
 export interface StackOutputSources {

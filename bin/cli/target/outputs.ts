@@ -1,9 +1,11 @@
 import type { TableName } from "../../../functions/kit/declarations.ts";
+import { OUTPUT_KEY } from "../../../lib/output-keys.ts";
 
 /**
  * THE contract between the CLI and the deployed stack: the CloudFormation output keys the CLI
- * reads (`aws cloudformation describe-stacks --stack-name Duplex-<stage>`). CDK must emit exactly
- * these; nothing else in the CLI names an output. `requiredOutputKeys` lists them all for a catalog.
+ * reads (`aws cloudformation describe-stacks --stack-name Duplex-<stage>`). The keys are defined
+ * once, in `lib/output-keys.ts`, which the stack emits from; nothing else in the CLI names an
+ * output. `requiredOutputKeys` lists them all for a catalog.
  *
  * | key | value |
  * |---|---|
@@ -18,34 +20,12 @@ import type { TableName } from "../../../functions/kit/declarations.ts";
  * | `BusDeadLetterQueueUrl` | the bus's own DLQ, if the stack has one (optional) |
  * | `Function<Name>Name` | each function's physical name, e.g. `FunctionOrderSummaryProjectorName` (event source mappings) |
  */
-export const OUTPUT_KEYS = {
-  eventBusName: "EventBusName",
-  eventBusArn: "EventBusArn",
-  archiveName: "ArchiveName",
-  archiveArn: "ArchiveArn",
-  kafkaBootstrapBrokers: "KafkaBootstrapBrokers",
-  busDeadLetterQueueUrl: "BusDeadLetterQueueUrl",
-  table: (table: TableName) => `Table${pascal(table)}Name`,
-  commandQueueUrl: (command: string) => `${command}QueueUrl`,
-  commandDeadLetterQueueUrl: (command: string) => `${command}DeadLetterQueueUrl`,
-  commandDeliveryDeadLetterQueueUrl: (command: string) => `${command}DeliveryDeadLetterQueueUrl`,
-  commandRuleArn: (command: string) => `${command}RuleArn`,
-  functionName: (functionName: string) => `Function${pascal(functionName)}Name`,
-} as const;
+export const OUTPUT_KEYS = OUTPUT_KEY;
 
 /** Output keys that may be absent. */
 export const OPTIONAL_OUTPUT_KEYS: ReadonlySet<string> = new Set([
   OUTPUT_KEYS.busDeadLetterQueueUrl,
 ]);
-
-/** `read-models` → `ReadModels`. */
-export function pascal(kebab: string): string {
-  return kebab
-    .split(/[-_.]/)
-    .filter((p) => p !== "")
-    .map((p) => `${p[0]?.toUpperCase() ?? ""}${p.slice(1)}`)
-    .join("");
-}
 
 /** Every key the CLI reads, for the given critical commands, tables and log-triggered functions. */
 export function requiredOutputKeys(options: {
