@@ -1,5 +1,5 @@
 import * as customers from "../domain/customers.ts";
-import { decideOn, runDecision } from "../kit/command-runner.ts";
+import { runOnAggregate } from "../kit/command-runner.ts";
 import { fastLaneHandler } from "../kit/fast-lane-handler.ts";
 import { declaration } from "./function.ts";
 
@@ -7,21 +7,13 @@ import { declaration } from "./function.ts";
 export const handler = fastLaneHandler({
   declaration,
   handle: async (command, _delivery, runtime) => {
-    const store = runtime.store("aggregates");
     switch (command.eventType) {
       case "RegisterCustomerRequested":
-        await runDecision({
-          store,
-          publisher: runtime.publisher,
-          cause: command,
-          decide: () =>
-            decideOn(
-              store,
-              `Customer#${command.data.customerId}`,
-              customers.initialState,
-              (state) => customers.decide(state, command, undefined, new Date()),
-              customers.evolve,
-            ),
+        await runOnAggregate(runtime, command, {
+          key: `Customer#${command.data.customerId}`,
+          initialState: customers.initialState,
+          decide: (state) => customers.decide(state, command, undefined, new Date()),
+          evolve: customers.evolve,
         });
         return;
       default:

@@ -1,5 +1,5 @@
 import * as deliveries from "../domain/deliveries.ts";
-import { decideOn, runDecision } from "../kit/command-runner.ts";
+import { runOnAggregate } from "../kit/command-runner.ts";
 import { fastLaneHandler } from "../kit/fast-lane-handler.ts";
 import { declaration } from "./function.ts";
 
@@ -7,21 +7,13 @@ import { declaration } from "./function.ts";
 export const handler = fastLaneHandler({
   declaration,
   handle: async (command, _delivery, runtime) => {
-    const store = runtime.store("aggregates");
     switch (command.eventType) {
       case "ScheduleDeliveryRequested":
-        await runDecision({
-          store,
-          publisher: runtime.publisher,
-          cause: command,
-          decide: () =>
-            decideOn(
-              store,
-              `Delivery#${command.data.orderId}`,
-              deliveries.initialState,
-              (state) => deliveries.decide(state, command, undefined, new Date()),
-              deliveries.evolve,
-            ),
+        await runOnAggregate(runtime, command, {
+          key: `Delivery#${command.data.orderId}`,
+          initialState: deliveries.initialState,
+          decide: (state) => deliveries.decide(state, command, undefined, new Date()),
+          evolve: deliveries.evolve,
         });
         return;
       default:

@@ -250,3 +250,50 @@ export async function decideOn<S, F extends Draft>(
       facts.length === 0 ? [] : [{ stored, state: facts.reduce(evolve, stored.state), facts }],
   };
 }
+
+/** A command on one aggregate, for {@link runOnAggregate}. */
+export interface AggregateCommand<S, F extends Draft, C> {
+  readonly key: string;
+  readonly initialState: S;
+  /** Loads what the decision needs besides the aggregate; read afresh on every attempt. */
+  readonly context?: () => Promise<C>;
+  readonly decide: (state: S, context: C) => readonly Draft[];
+  readonly evolve: (state: S, fact: F) => S;
+}
+
+/**
+ * The command-handler pattern for the common case: one aggregate, an optional read-only context,
+ * a pure decider and evolve function.
+ *
+ * @example
+ * ```ts
+ * await runOnAggregate(runtime, command, {
+ *   key: `Delivery#${command.data.orderId}`,
+ *   initialState: deliveries.initialState,
+ *   decide: (state) => deliveries.decide(state, command, undefined, new Date()),
+ *   evolve: deliveries.evolve,
+ * });
+ * ```
+ */
+export function runOnAggregate<S, F extends Draft, C = undefined>(
+  target: { store(table: "aggregates"): VersionedStore; readonly publisher: Publisher },
+  cause: Cause,
+  spec: AggregateCommand<S, F, C>,
+): Promise<RunResult> {
+  const store = target.store("aggregates");
+  return runDecision({
+    store,
+    publisher: target.publisher,
+    cause,
+    decide: async () => {
+      const context = (await spec.context?.()) as C;
+      return decideOn(
+        store,
+        spec.key,
+        spec.initialState,
+        (state) => spec.decide(state, context),
+        spec.evolve,
+      );
+    },
+  });
+}

@@ -1,8 +1,9 @@
 import * as customers from "../domain/customers.ts";
 import { initialProductState } from "../domain/inventory.ts";
 import * as orders from "../domain/orders.ts";
-import { decideOn, runDecision } from "../kit/command-runner.ts";
+import { runOnAggregate } from "../kit/command-runner.ts";
 import { fastLaneHandler } from "../kit/fast-lane-handler.ts";
+import type { Runtime } from "../kit/runtime.ts";
 import { declaration } from "./function.ts";
 
 /**
@@ -13,63 +14,24 @@ import { declaration } from "./function.ts";
 export const handler = fastLaneHandler({
   declaration,
   handle: async (command, _delivery, runtime) => {
-    const store = runtime.store("aggregates");
-    const orderKey = `Order#${command.aggregateId}`;
+    const key = `Order#${command.aggregateId}`;
     switch (command.eventType) {
       case "PlaceOrderRequested":
-        await runDecision({
-          store,
-          publisher: runtime.publisher,
-          cause: command,
-          decide: async () => {
-            const productIds = [...new Set(command.data.items.map((i) => i.productId))];
-            const [customer, products] = await Promise.all([
-              store.load(`Customer#${command.data.customerId}`, customers.initialState),
-              productIds.length === 0
-                ? new Map()
-                : store.loadMany(
-                    productIds.map((id) => `Product#${id}`),
-                    initialProductState,
-                  ),
-            ]);
-            const context: orders.PlaceOrderContext = {
-              customerExists: customer.state.status === "registered",
-              products: Object.fromEntries(
-                productIds.map((id) => {
-                  const product = products.get(`Product#${id}`)?.state;
-                  return [
-                    id,
-                    product?.exists
-                      ? { name: product.name, unitPriceCents: product.unitPriceCents }
-                      : undefined,
-                  ];
-                }),
-              ),
-            };
-            return decideOn(
-              store,
-              orderKey,
-              orders.initialState,
-              (state) => orders.decide(state, command, context, new Date()),
-              orders.evolve,
-            );
-          },
+        await runOnAggregate(runtime, command, {
+          key,
+          initialState: orders.initialState,
+          context: () => placeOrderContext(runtime, command.data),
+          decide: (state, context) => orders.decide(state, command, context, new Date()),
+          evolve: orders.evolve,
         });
         return;
       case "CancelOrderRequested":
       case "CompleteOrderRequested":
-        await runDecision({
-          store,
-          publisher: runtime.publisher,
-          cause: command,
-          decide: () =>
-            decideOn(
-              store,
-              orderKey,
-              orders.initialState,
-              (state) => orders.decide(state, command, undefined, new Date()),
-              orders.evolve,
-            ),
+        await runOnAggregate(runtime, command, {
+          key,
+          initialState: orders.initialState,
+          decide: (state) => orders.decide(state, command, undefined, new Date()),
+          evolve: orders.evolve,
         });
         return;
       default:
@@ -77,3 +39,35 @@ export const handler = fastLaneHandler({
     }
   },
 });
+
+/** Whether the customer exists, and the name and price of every product the order names. */
+async function placeOrderContext(
+  runtime: Runtime,
+  data: { customerId: string; items: readonly { productId: string }[] },
+): Promise<orders.PlaceOrderContext> {
+  const store = runtime.store("aggregates");
+  const productIds = [...new Set(data.items.map((i) => i.productId))];
+  const [customer, products] = await Promise.all([
+    store.load(`Customer#${data.customerId}`, customers.initialState),
+    productIds.length === 0
+      ? new Map()
+      : store.loadMany(
+          productIds.map((id) => `Product#${id}`),
+          initialProductState,
+        ),
+  ]);
+  return {
+    customerExists: customer.state.status === "registered",
+    products: Object.fromEntries(
+      productIds.map((id) => {
+        const product = products.get(`Product#${id}`)?.state;
+        return [
+          id,
+          product?.exists
+            ? { name: product.name, unitPriceCents: product.unitPriceCents }
+            : undefined,
+        ];
+      }),
+    ),
+  };
+}

@@ -1,6 +1,6 @@
 import * as orders from "../domain/orders.ts";
 import * as payments from "../domain/payments.ts";
-import { decideOn, runDecision } from "../kit/command-runner.ts";
+import { runOnAggregate } from "../kit/command-runner.ts";
 import { fastLaneHandler } from "../kit/fast-lane-handler.ts";
 import { declaration } from "./function.ts";
 
@@ -11,40 +11,28 @@ import { declaration } from "./function.ts";
 export const handler = fastLaneHandler({
   declaration,
   handle: async (command, _delivery, runtime) => {
-    const store = runtime.store("aggregates");
-    const paymentKey = `Payment#${command.aggregateId}`;
+    const key = `Payment#${command.aggregateId}`;
     switch (command.eventType) {
       case "ProcessPaymentRequested":
-        await runDecision({
-          store,
-          publisher: runtime.publisher,
-          cause: command,
-          decide: async () => {
-            const order = await store.load(`Order#${command.data.orderId}`, orders.initialState);
-            return decideOn(
-              store,
-              paymentKey,
-              payments.initialState,
-              (state) =>
-                payments.decide(state, command, { orderStatus: order.state.status }, new Date()),
-              payments.evolve,
-            );
+        await runOnAggregate(runtime, command, {
+          key,
+          initialState: payments.initialState,
+          context: async (): Promise<payments.PaymentContext> => {
+            const order = await runtime
+              .store("aggregates")
+              .load(`Order#${command.data.orderId}`, orders.initialState);
+            return { orderStatus: order.state.status };
           },
+          decide: (state, context) => payments.decide(state, command, context, new Date()),
+          evolve: payments.evolve,
         });
         return;
       case "RefundPaymentRequested":
-        await runDecision({
-          store,
-          publisher: runtime.publisher,
-          cause: command,
-          decide: () =>
-            decideOn(
-              store,
-              paymentKey,
-              payments.initialState,
-              (state) => payments.decide(state, command, undefined, new Date()),
-              payments.evolve,
-            ),
+        await runOnAggregate(runtime, command, {
+          key,
+          initialState: payments.initialState,
+          decide: (state) => payments.decide(state, command, undefined, new Date()),
+          evolve: payments.evolve,
         });
         return;
       default:
