@@ -57,13 +57,13 @@ if (values.help) {
   console.log(`npm run bench -- [options]
   --only <list>          suites, comma-separated: ${SUITES.join(", ")} (default: all)
   --quick                small sizes, for a smoke run
-  --reps <n>             repetitions of each interleaved comparison (default 3; quick 2)
-  --records <n>          records per publish/consume run (default 30000; quick 5000)
+  --reps <n>             repetitions of each interleaved comparison (default 6; quick 2)
+  --records <n>          records per publish/consume run (default 20000; quick 5000)
   --batch <n>            events per send/publish call (default 200)
   --concurrency <n>      calls in flight in the publish loop (default 5)
   --partitions <n>       partitions of the bench topics (default 12, like order-events)
   --samples <n>          fast-lane latency samples per path (default 300; quick 40)
-  --memory-minutes <m>   publisher memory run length (default 4; quick 0.5)
+  --memory-minutes <m>   publisher memory run length (default 5; quick 0.5)
   --memory-rate <n>      events/s during the memory run (default 1000)
   --no-java              skip Kafka's Java ProducerPerformance
   --out <file>           JSON output (default .duplex/bench/<timestamp>.json)`);
@@ -85,8 +85,8 @@ const selected: SuiteName[] =
         if (!SUITES.includes(name)) throw new Error(`unknown suite '${s}' (${SUITES.join(", ")})`);
         return name;
       });
-const reps = int(values.reps, quick ? 2 : 3);
-const records = int(values.records, quick ? 5_000 : 30_000);
+const reps = int(values.reps, quick ? 2 : 6);
+const records = int(values.records, quick ? 5_000 : 20_000);
 const partitions = int(values.partitions, 12);
 
 function javaVersion(): string {
@@ -161,7 +161,7 @@ try {
         case "memory":
           reports.push(
             await memorySuite(log, {
-              minutes: int(values["memory-minutes"], quick ? 0.5 : 4),
+              minutes: int(values["memory-minutes"], quick ? 0.5 : 5),
               ratePerSec: int(values["memory-rate"], 1_000),
             }),
           );

@@ -68,6 +68,15 @@ export function slope(points: readonly { x: number; y: number }[]): number {
   return den === 0 ? Number.NaN : num / den;
 }
 
+/**
+ * The order of repetition `rep`: forwards on even repetitions, backwards on odd ones (A B C, C B
+ * A, ...). Each variant's mean position is the same, so a steady drift of the shared machine
+ * cancels out over pairs of repetitions, and neighbours in the list always run back to back.
+ */
+export function serpentine<T>(items: readonly T[], rep: number): T[] {
+  return rep % 2 === 0 ? [...items] : [...items].reverse();
+}
+
 /** Keeps results alive so the optimiser cannot drop the work being timed. */
 export const sink: { value: unknown } = { value: undefined };
 

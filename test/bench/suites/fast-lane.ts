@@ -19,6 +19,7 @@ import {
   ratio,
   type SuiteReport,
   type Summary,
+  serpentine,
   sleep,
   summarize,
   table,
@@ -238,7 +239,7 @@ export async function fastLaneSuite(
   const perRound = Math.max(1, Math.round(options.samples / options.reps));
   try {
     for (let round = 0; round < options.reps; round++) {
-      const order = paths.map((_, i) => paths[(i + round) % paths.length] as Path);
+      const order = serpentine(paths, round);
       for (const path of order) {
         await path.start();
         // Two unmeasured sends: first requests of a round open connections.

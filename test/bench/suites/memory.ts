@@ -13,7 +13,7 @@ import type { MemoryChildInput, MemorySample } from "./memory-child.ts";
 /**
  * Publisher memory under a sustained load (issue 4: "no growth"). The run is in a child process
  * (memory-child.ts) with `--expose-gc`: heap after a full GC and RSS are sampled every few seconds;
- * the first fifth of the run (connections, JIT, pools filling) is warm-up; over the rest the
+ * the first quarter of the run (connections, JIT, pools filling) is warm-up; over the rest the
  * least-squares slope per minute is the figure. A leak shows as a steady positive heap slope.
  */
 export async function memorySuite(
@@ -65,7 +65,9 @@ export async function memorySuite(
     await eventBridge.send(new DeleteEventBusCommand({ Name: busName })).catch(() => undefined);
   }
 
-  const warmupMin = options.minutes / 5;
+  // Warm-up: connections, JIT, allocator pools; a quarter of the run, at least a minute when the
+  // run is long enough to spare one.
+  const warmupMin = options.minutes >= 3 ? Math.max(1, options.minutes / 4) : options.minutes / 4;
   const steady = result.samples.filter((s) => s.minutes >= warmupMin);
   const slopeOf = (pick: (s: MemorySample) => number) =>
     slope(steady.map((s) => ({ x: s.minutes, y: pick(s) })));

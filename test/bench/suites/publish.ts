@@ -20,6 +20,7 @@ import {
   progress,
   ratio,
   type SuiteReport,
+  serpentine,
   table,
 } from "../lib/harness.ts";
 import { JAVA_PRODUCER_SETTINGS, javaProducerPerformance } from "../lib/java.ts";
@@ -231,6 +232,19 @@ export async function publishSuite(log: BenchLog, options: PublishOptions): Prom
     });
   }
 
+  // Neighbours here are the pairs compared in the ratios, so they always run back to back.
+  const ORDER = [
+    "Java ProducerPerformance",
+    "@platformatic/kafka raw",
+    "Duplex Publisher (platformatic)",
+    "@platformatic/kafka raw + toKafkaRecord per send",
+    "port adapter (platformatic), pre-encoded",
+    "kafkajs raw",
+    "Duplex Publisher (kafkajs)",
+    "port adapter (kafkajs), pre-encoded",
+  ];
+  variants.sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
+
   // Connections, producer ids, metadata and JIT: warm every Node variant before timing.
   for (const variant of variants) {
     if (variant.layer === "java") continue;
@@ -247,8 +261,8 @@ export async function publishSuite(log: BenchLog, options: PublishOptions): Prom
     extra?: unknown;
   }[] = [];
   for (let rep = 0; rep < options.reps; rep++) {
-    // Rotate the order each repetition so no variant always runs first or last.
-    const order = variants.map((_, i) => variants[(i + rep) % variants.length] as Variant);
+    // Serpentine order: the pairs compared below run back to back in every repetition.
+    const order = serpentine(variants, rep);
     for (const variant of order) {
       const result = await variant.run(options.records);
       if (variant.layer !== "java") sentByNode += Math.ceil(options.records / batch) * batch;
