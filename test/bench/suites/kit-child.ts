@@ -10,6 +10,7 @@
  * SDK's HTTP handler instead, so the SDK's own CPU (marshalling, signing, middleware) is counted.
  */
 import { randomUUID } from "node:crypto";
+import type { MicroResult } from "../lib/harness.ts";
 
 Object.assign(process.env, {
   AWS_REGION: "us-east-1",
@@ -45,9 +46,13 @@ const [
   { CommandLedger },
   { typicalCommand, typicalFact },
   { logKit, fastKit },
-  { summarize, sink, threadCpuUs, micro },
-  { IdempotencyConfig },
+  { summarize, sink, cpuUs, micro, microAsync },
+  { IdempotencyConfig, makeIdempotent },
   { fromMskRecord, fromSqsMessageBody },
+  { Logger },
+  { Metrics, MetricUnit },
+  { BatchProcessor, EventType, processPartialResponse },
+  { eventLogKeys },
 ] = await Promise.all([
   import("@aws-lambda-powertools/idempotency"),
   import("@aws-lambda-powertools/idempotency/dynamodb"),
@@ -63,6 +68,10 @@ const [
   import("../lib/harness.ts"),
   import("@aws-lambda-powertools/idempotency"),
   import("../../../events/codecs/lambda.ts"),
+  import("@aws-lambda-powertools/logger"),
+  import("@aws-lambda-powertools/metrics"),
+  import("@aws-lambda-powertools/batch"),
+  import("../../../functions/kit/observability.ts"),
 ]);
 
 type Handler = (event: never, context: never) => Promise<unknown>;
@@ -239,13 +248,13 @@ function sqsBatches(count: number): SqsEvent[] {
 }
 
 // ---- Measurement -------------------------------------------------------------------------------
-/** Wall-clock and this thread's CPU time per record, µs. */
+/** Wall-clock and process CPU time per record, µs. */
 async function timeInvocations(
   handler: Handler,
   events: readonly unknown[],
   recordsPerEvent: number,
 ): Promise<{ wall: number; cpu: number }> {
-  const cpuStart = threadCpuUs();
+  const cpuStart = cpuUs();
   const start = process.hrtime.bigint();
   for (const event of events) {
     const response = (await handler(event as never, context as never)) as {
@@ -257,7 +266,7 @@ async function timeInvocations(
   }
   const us = Number(process.hrtime.bigint() - start) / 1e3;
   const records = events.length * recordsPerEvent;
-  return { wall: us / records, cpu: (threadCpuUs() - cpuStart) / records };
+  return { wall: us / records, cpu: (cpuUs() - cpuStart) / records };
 }
 
 interface Pair {
@@ -378,7 +387,7 @@ if (
 ) {
   throw new Error("the two ways of making the idempotency key disagree");
 }
-const parts = [
+const parts: MicroResult[] = [
   micro(
     "MSK: fromMskRecord (base64, header bytes, validate, upcast)",
     () => sampleMsk && fromMskRecord(sampleMsk),
@@ -405,7 +414,83 @@ const parts = [
     () => withoutJmesPath.getHashedIdempotencyKey(sampleCommand.eventId),
     partOptions,
   ),
-].map((r) => ({ name: r.name, cpuUsPerRecord: r.cpuUsPerOp, wallUsPerRecord: r.usPerOp }));
+];
 
-process.send?.({ results, parts, handled, stubbedRequests });
+// The Powertools pieces of the SQS adapter, each alone (in-memory persistence as above).
+useInMemory();
+idempotencyStore.clear();
+const asyncOptions = { iterations: quick ? 1_000 : 10_000, reps: quick ? 3 : 7, warmup: 2_000 };
+// As fastLaneHandler does: the config knows the invocation's context (remaining time).
+const partConfig = new IdempotencyConfig({
+  eventKeyJmesPath: "eventId",
+  expiresAfterSeconds: 7 * 86_400,
+});
+partConfig.registerLambdaContext(context as never);
+const idempotent = makeIdempotent(
+  async (command: { eventId: string }) => ({ handled: command.eventId }),
+  {
+    persistenceStore: new DynamoDBPersistenceLayer({ tableName: "bench" }),
+    config: partConfig,
+    dataIndexArgument: 0,
+  },
+);
+let fresh = 0;
+// Fresh ids for every call; the in-memory store is emptied now and then so it stays small (ids
+// come round again only after it was emptied, so every call takes the first-delivery path).
+const freshIds = Array.from({ length: 200_000 }, () => randomUUID());
+const nextFreshId = () => {
+  if (fresh % 50_000 === 0) idempotencyStore.clear();
+  return freshIds[fresh++ % freshIds.length] ?? "";
+};
+parts.push(
+  await microAsync(
+    "Powertools makeIdempotent around a no-op, first delivery (in-memory persistence)",
+    () => idempotent({ ...sampleCommand, eventId: nextFreshId() }),
+    asyncOptions,
+  ),
+);
+process.env.POWERTOOLS_LOG_LEVEL = "INFO";
+const infoLogger = new Logger({ serviceName: "bench-kit" });
+parts.push(
+  micro(
+    'Powertools Logger.info "command handled" line (INFO level, stdout on /dev/null)',
+    () => infoLogger.info("command handled", { ...eventLogKeys(sampleCommand), ms: 1 }),
+    partOptions,
+  ),
+);
+const partMetrics = new Metrics({ namespace: "DuplexBench", serviceName: "bench-kit" });
+let metricCalls = 0;
+parts.push(
+  micro(
+    "Powertools Metrics: two addMetric per record, flushed every 10 records",
+    () => {
+      partMetrics.addMetric("CommandsHandled", MetricUnit.Count, 1);
+      partMetrics.addMetric("FastLaneLatency", MetricUnit.Milliseconds, 12);
+      if (++metricCalls % 10 === 0) partMetrics.publishStoredMetrics();
+    },
+    partOptions,
+  ),
+);
+const partProcessor = new BatchProcessor(EventType.SQS);
+const sqsEventForParts = sqsBatches(1)[0] as SqsEvent;
+const batchPart = await microAsync(
+  "Powertools processPartialResponse over 10 records, no-op record handler (per record)",
+  () =>
+    processPartialResponse(sqsEventForParts as never, async () => undefined, partProcessor, {
+      context: context as never,
+    }),
+  { ...asyncOptions, iterations: Math.round(asyncOptions.iterations / SQS_BATCH) },
+);
+parts.push({
+  ...batchPart,
+  usPerOp: batchPart.usPerOp / SQS_BATCH,
+  cpuUsPerOp: batchPart.cpuUsPerOp / SQS_BATCH,
+});
+const partRows = parts.map((r) => ({
+  name: r.name,
+  cpuUsPerRecord: r.cpuUsPerOp,
+  wallUsPerRecord: r.usPerOp,
+}));
+
+process.send?.({ results, parts: partRows, handled, stubbedRequests });
 process.disconnect?.();

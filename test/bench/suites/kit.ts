@@ -28,7 +28,11 @@ const GOAL_US = 25;
  * there) and reads the figures back over IPC.
  */
 export async function kitSuite(options: { quick: boolean }): Promise<SuiteReport> {
-  const { result: message, otherStderrLines } = await runChild<{
+  const {
+    result: message,
+    otherStderrLines,
+    sampleStderr,
+  } = await runChild<{
     results: KitResult[];
     parts: KitPart[];
     handled: number;
@@ -62,7 +66,7 @@ export async function kitSuite(options: { quick: boolean }): Promise<SuiteReport
     notes: [
       "bare = a handler that only JSON.parses each payload; kit = the real adapter with a no-op handle",
       `DynamoDB requests answered by the stub in the SDK-stub variant: ${message.stubbedRequests}`,
-      `Powertools wrote ${otherStderrLines} line(s) to stderr (e.g. "No application metrics to publish")`,
+      `Powertools wrote ${otherStderrLines} line(s) to stderr${sampleStderr[0] === undefined ? "" : `, e.g. "${sampleStderr[0]}"`}`,
     ],
   };
 }
