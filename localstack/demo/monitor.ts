@@ -15,7 +15,7 @@ export interface Snapshot {
   readonly rejected: number;
   readonly eventsOnLog: number;
   readonly eventsPerSecond: number;
-  /** Critical command issued → its handler's first fact, in ms. */
+  /** Critical command on the log → its handler's first fact, in ms. */
   readonly fastLaneP50: number | undefined;
   readonly fastLaneP99: number | undefined;
   readonly fastLaneSamples: number;
@@ -71,7 +71,9 @@ export class RunMonitor {
           continue;
         }
         if (isCriticalCommand(event.eventType)) {
-          this.#commandIssued.set(event.eventId, Date.parse(event.occurredAt));
+          // From when the command reached the log (the publisher writes the log first, then the
+          // bus), not from `occurredAt`, which a producer may set well before publishing.
+          this.#commandIssued.set(event.eventId, record.timestamp);
           continue;
         }
         const issued = this.#commandIssued.get(event.causationId);

@@ -26,7 +26,7 @@ export class ProgressView {
     const lines = [
       `${bold("orders")}   placed ${snapshot.placed}  completed ${green(String(snapshot.completed))}  cancelled ${snapshot.cancelled}  rejected ${snapshot.rejected}  (${ended}/${this.#total} ended)`,
       `${bold("log")}      ${snapshot.eventsOnLog} events, ${snapshot.eventsPerSecond.toFixed(0)} events/s`,
-      `${bold("fast lane")} issued → handled p50 ${ms(snapshot.fastLaneP50)}  p99 ${ms(snapshot.fastLaneP99)}  (${snapshot.fastLaneSamples} commands)`,
+      `${bold("fast lane")} published → handled p50 ${ms(snapshot.fastLaneP50)}  p99 ${ms(snapshot.fastLaneP99)}  (${snapshot.fastLaneSamples} commands)`,
       `${bold("projectors")} lag ${snapshot.projectorLag} records   ${bold("DLQs")} ${snapshot.dlqMessages} messages, dead-letters topic ${snapshot.deadLetterRecords}`,
       dim(`${phase} · ${elapsed} s`),
     ];

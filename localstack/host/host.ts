@@ -34,6 +34,11 @@ export interface HostOptions {
   readonly kafkaClient?: LogClientName;
   /** Start every function's environment before taking records (default true). */
   readonly prewarm?: boolean;
+  /**
+   * Execution environments per function (default 2). Lambda scales out further, but every
+   * environment here is a worker thread on the same machine, with its own cold start and memory.
+   */
+  readonly maxConcurrency?: number;
   /** SQS pollers per queue (Lambda starts with five). */
   readonly pollersPerQueue?: number;
   readonly logDir?: string;
@@ -218,7 +223,9 @@ export class FunctionHost {
     for (const declaration of functionDeclarations) {
       if (declaration.trigger.kind === "custom-resource") continue;
       if (wanted !== undefined && !wanted.includes(declaration.name)) continue;
-      const fn = new LocalFunction(declaration, this.environmentFor(declaration), logDir);
+      const fn = new LocalFunction(declaration, this.environmentFor(declaration), logDir, {
+        maxConcurrency: this.options.maxConcurrency ?? 2,
+      });
       this.functions.set(declaration.name, fn);
       const trigger = declaration.trigger;
       switch (trigger.kind) {

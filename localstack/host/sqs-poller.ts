@@ -17,6 +17,7 @@ export class SqsPoller {
   readonly #trigger: FastLaneTrigger;
   readonly #region: string;
   #running = false;
+  #abort = new AbortController();
   #loop: Promise<void> | undefined;
   batches = 0;
 
@@ -41,11 +42,14 @@ export class SqsPoller {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#abort = new AbortController();
     this.#loop = this.#run();
   }
 
   async stop(): Promise<void> {
     this.#running = false;
+    // Ends a long poll in progress rather than waiting it out.
+    this.#abort.abort();
     await this.#loop;
   }
 
@@ -57,10 +61,13 @@ export class SqsPoller {
           new ReceiveMessageCommand({
             QueueUrl: this.#queue.url,
             MaxNumberOfMessages: Math.min(10, this.#trigger.batchSize),
-            WaitTimeSeconds: 1,
+            // Long polling, as Lambda's pollers do: an idle queue costs one request per 10 s,
+            // and a message that arrives is returned at once.
+            WaitTimeSeconds: 10,
             MessageSystemAttributeNames: ["All"],
             MessageAttributeNames: ["All"],
           }),
+          { abortSignal: this.#abort.signal },
         );
         messages = result.Messages ?? [];
       } catch {

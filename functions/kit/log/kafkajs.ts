@@ -96,7 +96,8 @@ class KafkajsConsumer implements LogConsumer {
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 15_000,
-      maxWaitTimeInMs: Math.max(10, Math.min(options.maxWaitMs, 500)),
+      // See the platformatic adapter: the broker answers at once when data arrives.
+      maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
     });
   }

@@ -128,7 +128,9 @@ class PlatformaticConsumer implements LogConsumer {
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 15_000,
-      maxWaitTime: Math.max(10, Math.min(this.#options.maxWaitMs, 500)),
+      // How long the broker may hold a fetch when there is nothing new: data is returned as soon as
+      // it arrives, so a long wait costs no latency and saves idle fetch round trips.
+      maxWaitTime: 500,
     });
     this.#consumer = consumer;
     const stream = await consumer.consume({
