@@ -8,7 +8,7 @@
  *   npm run bench -- --only publish --records 50000 --reps 5 --batch 200 --concurrency 5
  *   npm run bench -- --only memory --memory-minutes 5
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
@@ -90,13 +90,9 @@ const records = int(values.records, quick ? 5_000 : 20_000);
 const partitions = int(values.partitions, 12);
 
 function javaVersion(): string {
-  try {
-    const out = execFileSync("java", ["-version"], { encoding: "utf8", stdio: "pipe" });
-    return out.split("\n")[0] ?? "";
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? "";
-    return stderr.split("\n")[0] ?? "unknown";
-  }
+  // `java -version` prints on stderr.
+  const { stdout, stderr } = spawnSync("java", ["-version"], { encoding: "utf8" });
+  return `${stderr ?? ""}${stdout ?? ""}`.split("\n")[0]?.trim() || "unknown";
 }
 
 function kafkaLoad(): string {
