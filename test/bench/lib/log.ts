@@ -17,6 +17,7 @@ export class BenchLog {
   readonly brokers: readonly string[];
   readonly replicationFactor: number;
   #admin: LogAdmin | undefined;
+  #touched = false;
   readonly #groups = new Set<string>();
 
   constructor(id = randomBytes(3).toString("hex")) {
@@ -31,7 +32,13 @@ export class BenchLog {
     return createLogClient(this.connection, name);
   }
 
+  /** Notes that something (e.g. a LocalSession) created topics of this run on the broker. */
+  touch(): void {
+    this.#touched = true;
+  }
+
   get admin(): LogAdmin {
+    this.#touched = true;
     this.#admin ??= this.client("platformatic").admin();
     return this.#admin;
   }
@@ -75,8 +82,9 @@ export class BenchLog {
     return offsets.reduce((n, o) => n + Number(BigInt(o.high) - BigInt(o.low)), 0);
   }
 
-  /** Deletes every topic and consumer group of this run. */
+  /** Deletes every topic and consumer group of this run (nothing to do if it never used Kafka). */
   async cleanup(): Promise<void> {
+    if (!this.#touched && this.#groups.size === 0) return;
     if (this.#groups.size > 0) {
       const admin = new Admin({
         clientId: this.connection.clientId,

@@ -60,6 +60,7 @@ export async function fastLaneSuite(
   options: { samples: number; reps: number },
 ): Promise<SuiteReport> {
   progress("fast-lane: provisioning a local session (topics, bus, rules, queues, tables)");
+  log.touch();
   const session = await LocalSession.start({ name: `bench-${log.id}`, host: false });
   const { resources, endpoints } = session;
   const queue = resources.commandQueues.PlaceOrderRequested;
