@@ -31,8 +31,10 @@ import type { BenchLog } from "../lib/log.ts";
 
 const { Kafka, logLevel } = kafkajs;
 
-/** Execution environments a LocalFunction runs at once by default (as the host creates them). */
-const HOST_CONCURRENCY = 4;
+/** Execution environments per function: `FunctionHost`'s default `maxConcurrency`. */
+const HOST_CONCURRENCY = 2;
+/** How long the broker may hold an empty fetch: what both adapters ask for. */
+const FETCH_MAX_WAIT_MS = 500;
 
 /** Fetch size cap of the raw consumers. */
 const FETCH_MAX_BYTES = 1_048_576;
@@ -158,7 +160,7 @@ export async function consumeSuite(
         sessionTimeout: 10_000,
         heartbeatInterval: 1_000,
         rebalanceTimeout: 15_000,
-        maxWaitTime: 50,
+        maxWaitTime: FETCH_MAX_WAIT_MS,
         // Fetches of at most 1 MiB (~1,000 records) for both raw clients, so records arrive in
         // many fetches and the rate from the first record is not one fetch's decode speed.
         maxBytes: FETCH_MAX_BYTES,
@@ -192,7 +194,7 @@ export async function consumeSuite(
         sessionTimeout: 10_000,
         heartbeatInterval: 1_000,
         rebalanceTimeout: 15_000,
-        maxWaitTimeInMs: 50,
+        maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
         maxBytes: FETCH_MAX_BYTES,
         maxBytesPerPartition: FETCH_MAX_BYTES,
       });
@@ -227,7 +229,7 @@ export async function consumeSuite(
         DUPLEX_TOPIC_PREFIX: log.prefix,
         DUPLEX_KAFKA_CLIENT: client,
       };
-      const fn = new LocalFunction(declaration, env, logDir);
+      const fn = new LocalFunction(declaration, env, logDir, { maxConcurrency: HOST_CONCURRENCY });
       // Start every execution environment the host may use (LocalFunction's default concurrency)
       // before timing, so cold starts are not counted as delivery cost.
       await Promise.all(

@@ -28,6 +28,10 @@ import type { BenchLog } from "../lib/log.ts";
 
 /** Receive loops per queue: the local host's default (`pollersPerQueue`), and the raw loop's. */
 const POLLERS = 2;
+/** Long poll of the raw receive loop: the host's `SqsPoller` waits 10 s, as Lambda's pollers do. */
+const LONG_POLL_SECONDS = 10;
+/** Execution environments per function: `FunctionHost`'s default `maxConcurrency`. */
+const HOST_CONCURRENCY = 2;
 const SAMPLE_TIMEOUT_MS = 20_000;
 
 interface Sample {
@@ -126,7 +130,9 @@ export async function fastLaneSuite(
   });
 
   const duplexPath = (declaration: FunctionDeclaration, stage: ProbeStamp["stage"]): Path => {
-    const fn = new LocalFunction(declaration, envFor(declaration), logDir);
+    const fn = new LocalFunction(declaration, envFor(declaration), logDir, {
+      maxConcurrency: HOST_CONCURRENCY,
+    });
     let pollers: SqsPoller[] = [];
     return {
       name:
@@ -178,6 +184,7 @@ export async function fastLaneSuite(
   const rawEventBridge = new EventBridgeClient(aws);
   const rawSqs = new SQSClient(aws);
   let rawRunning = false;
+  let rawAbort = new AbortController();
   let rawLoops: Promise<void>[] = [];
   const rawLoop = async () => {
     while (rawRunning) {
@@ -186,10 +193,11 @@ export async function fastLaneSuite(
           new ReceiveMessageCommand({
             QueueUrl: queue.url,
             MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 1,
+            WaitTimeSeconds: LONG_POLL_SECONDS,
             MessageSystemAttributeNames: ["All"],
             MessageAttributeNames: ["All"],
           }),
+          { abortSignal: rawAbort.signal },
         );
         const at = epochMs();
         if (Messages.length === 0) continue;
@@ -212,10 +220,12 @@ export async function fastLaneSuite(
     name: "raw SDK: PutEvents → bus → SQS → ReceiveMessage loop",
     start: async () => {
       rawRunning = true;
+      rawAbort = new AbortController();
       rawLoops = Array.from({ length: POLLERS }, rawLoop);
     },
     stop: async () => {
       rawRunning = false;
+      rawAbort.abort();
       await Promise.all(rawLoops);
     },
     once: async () => {
