@@ -3,6 +3,7 @@ import { SchemaViolationError } from "./errors.ts";
 import { newEventId } from "./event-id.ts";
 import { eventDefinition, toSchemaIssues } from "./registry.ts";
 import type { CatalogEntry, EventOf, EventTypeName } from "./types.ts";
+import { markValidated } from "./validated.ts";
 
 /** What a producer gives for a new event; everything else is filled in. */
 export interface NewEventOptions {
@@ -57,7 +58,7 @@ export function createEvent<T extends EventTypeName>(
   }
   const validData = parsed.data as Record<string, unknown>;
   const traceparent = options.traceparent ?? options.causedBy?.traceparent;
-  return {
+  return markValidated({
     eventId,
     eventType,
     eventVersion: definition.latestVersion,
@@ -70,5 +71,5 @@ export function createEvent<T extends EventTypeName>(
     ...(traceparent === undefined ? {} : { traceparent }),
     ...(options.sequence === undefined ? {} : { sequence: options.sequence }),
     data: validData,
-  } as unknown as EventOf<T>;
+  }) as unknown as EventOf<T>;
 }

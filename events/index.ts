@@ -15,3 +15,4 @@ export * from "./limits.ts";
 export * from "./registry.ts";
 export * from "./topics.ts";
 export type * from "./types.ts";
+export * from "./validated.ts";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { catalog } from "./catalog/index.ts";
 import type { EventDefinition } from "./define.ts";
 import type { EventEnvelope } from "./envelope.ts";
@@ -15,6 +15,7 @@ import {
   UpcastError,
 } from "./errors.ts";
 import type { AnyEvent, EventTypeName } from "./types.ts";
+import { markValidated } from "./validated.ts";
 
 function buildIndex(): ReadonlyMap<string, EventDefinition> {
   const index = new Map<string, EventDefinition>();
@@ -28,6 +29,9 @@ function buildIndex(): ReadonlyMap<string, EventDefinition> {
 }
 
 const index = buildIndex();
+
+/** The envelope's attributes in one schema (unknown keys, such as `data`, are left alone). */
+const envelopeAttributes = z.object(envelopeFieldSchemas);
 
 /** Every definition in the catalog. */
 export function allEventDefinitions(): readonly EventDefinition[] {
@@ -104,13 +108,16 @@ export function decodeEvent(candidate: unknown): AnyEvent {
       throw new MissingEnvelopeFieldError(ref, field);
     }
   }
-  for (const [field, schema] of Object.entries(envelopeFieldSchemas)) {
-    if (!schema.safeParse(candidate[field]).success) {
-      throw new InvalidEnvelopeFieldError(
-        ref,
-        field,
-        envelopeFieldExpectations[field as keyof typeof envelopeFieldSchemas],
-      );
+  // One pass over every attribute; only on failure is the first bad one looked for, in order.
+  if (!envelopeAttributes.safeParse(candidate).success) {
+    for (const [field, schema] of Object.entries(envelopeFieldSchemas)) {
+      if (!schema.safeParse(candidate[field]).success) {
+        throw new InvalidEnvelopeFieldError(
+          ref,
+          field,
+          envelopeFieldExpectations[field as keyof typeof envelopeFieldSchemas],
+        );
+      }
     }
   }
   const eventType = candidate.eventType as string;
@@ -174,5 +181,5 @@ export function decodeEvent(candidate: unknown): AnyEvent {
     ...(typeof candidate.sequence === "number" ? { sequence: candidate.sequence } : {}),
     data,
   };
-  return envelope as AnyEvent;
+  return markValidated(envelope) as AnyEvent;
 }

@@ -42,8 +42,8 @@ export interface FastLaneHandlerOptions {
  * Per record: decode the EventBridge event (upcast to the latest version) → a decode error or a
  * command this function does not declare goes straight to the queue's DLQ with the reason, and the
  * record counts as done → otherwise the command runs once per event id (Powertools idempotency on
- * DynamoDB; a replayed or redelivered command that already completed is not applied twice, one
- * that failed before runs now) → the command ledger records it as handled. Records that throw are
+ * DynamoDB, keyed by the event id; a replayed or redelivered command that already completed is
+ * not applied twice, one that failed before runs now) → the command ledger records it as handled. Records that throw are
  * reported as batch item failures (Powertools batch), so only they come back.
  *
  * @example
@@ -62,8 +62,9 @@ export function fastLaneHandler(options: FastLaneHandlerOptions) {
   const runtime = createRuntime(declaration);
   const { logger, metrics } = runtime;
 
+  // The key is the event id itself (the first argument of the idempotent function below), so
+  // Powertools needs no JMESPath expression per record.
   const idempotencyConfig = new IdempotencyConfig({
-    eventKeyJmesPath: "eventId",
     expiresAfterSeconds: options.idempotencyTtlSeconds ?? 7 * 86_400,
   });
   const persistenceStore = new DynamoDBPersistenceLayer({
@@ -72,7 +73,7 @@ export function fastLaneHandler(options: FastLaneHandlerOptions) {
   });
   const injectFault = faultSwitch(declaration.name);
   const handleOnce = makeIdempotent(
-    async (command: AnyCommand, delivery: FastLaneDelivery) => {
+    async (_eventId: string, command: AnyCommand, delivery: FastLaneDelivery) => {
       injectFault(command);
       await options.handle(command, delivery, runtime);
       return { handled: command.eventId };
@@ -110,10 +111,8 @@ export function fastLaneHandler(options: FastLaneHandlerOptions) {
       throw error;
     }
     const started = Date.now();
-    await handleOnce(command, {
-      replayName,
-      receiveCount: Number(record.attributes.ApproximateReceiveCount ?? "1"),
-    });
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? "1");
+    await handleOnce(command.eventId, command, { replayName, receiveCount });
     await runtime.ledger().markHandled(command.eventId, command.eventType, declaration.name);
     metrics.addMetric("CommandsHandled", MetricUnit.Count, 1);
     metrics.addMetric(
@@ -121,11 +120,16 @@ export function fastLaneHandler(options: FastLaneHandlerOptions) {
       MetricUnit.Milliseconds,
       Math.max(0, Date.now() - Date.parse(command.occurredAt)),
     );
-    logger.info("command handled", {
-      ...eventLogKeys(command),
-      ms: Date.now() - started,
-      ...(replayName === undefined ? {} : { replayName }),
-    });
+    // Every command at DEBUG; replays and redeliveries, which an operator looks for, at INFO.
+    const unusual = replayName !== undefined || receiveCount > 1;
+    if (unusual || logger.getLevelName() === "DEBUG") {
+      logger[unusual ? "info" : "debug"]("command handled", {
+        ...eventLogKeys(command),
+        ms: Date.now() - started,
+        receiveCount,
+        ...(replayName === undefined ? {} : { replayName }),
+      });
+    }
   };
 
   return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {

@@ -6,6 +6,7 @@ import { toKafkaRecord } from "../../events/codecs/kafka.ts";
 import { isCriticalCommand } from "../../events/define.ts";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import { decodeEvent } from "../../events/registry.ts";
+import { isValidatedEvent } from "../../events/validated.ts";
 import type { FastLane, FastLaneResult } from "./fast-lane.ts";
 import type { LogProducer } from "./log/port.ts";
 
@@ -29,8 +30,9 @@ export interface PublisherOptions {
 /**
  * Log-first double publish.
  *
- * 1. Every event is validated against the catalog and encoded for each lane it travels on
- *    (size limits included) before anything is written: a bad event fails the call, naming it,
+ * 1. Every event is validated against the catalog (once: envelopes from `createEvent` or
+ *    `decodeEvent` already were) and encoded for each lane it travels on (size limits included)
+ *    before anything is written: a bad event fails the call, naming it,
  *    and nothing is published.
  * 2. All events go to the log (acks=all, idempotent producer, keyed by aggregate id). If the log
  *    does not acknowledge, the call fails and nothing goes to the fast lane.
@@ -54,7 +56,8 @@ export class Publisher {
   async publish(events: readonly EventEnvelope[]): Promise<PublishResult> {
     if (events.length === 0) return { logged: [], fastLane: { delivered: [], failed: [] } };
     const busName = this.#options.eventBusName ?? "duplex";
-    const valid = events.map((event) => decodeEvent(event));
+    // Envelopes from `createEvent`/`decodeEvent` are valid already; validate only the others.
+    const valid = events.map((event) => (isValidatedEvent(event) ? event : decodeEvent(event)));
     const records = valid.map((event) => toKafkaRecord(event));
     const critical = valid.filter((event) => isCriticalCommand(event.eventType));
     for (const command of critical) toEventBridgeEntry(command, busName);

@@ -145,7 +145,9 @@ class PlatformaticConsumer implements LogConsumer {
     const batcher = new PartitionBatcher<Message<Buffer, Buffer, Buffer, Buffer>>({
       maxBatchSize: this.#options.maxBatchSize,
       maxWaitMs: this.#options.maxWaitMs,
-      highWaterMark: this.#options.maxBatchSize * 20,
+      // Each pause/resume of the library's stream costs a new fetch: buffer generously (records
+      // are ~1 KB) so a backlog is read in few cycles.
+      highWaterMark: Math.max(this.#options.maxBatchSize * 200, 10_000),
       toRecord: toIncoming,
       onBatch: async (batch, messages) => {
         await onBatch(batch);
