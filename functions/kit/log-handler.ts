@@ -41,14 +41,16 @@ export function logHandler(options: LogHandlerOptions) {
   const { logger, metrics } = runtime;
   const injectFault = faultSwitch(declaration.name);
 
-  const handleRecord = async (record: MskEventRecord): Promise<void> => {
+  /** What became of one record; counted per invocation, so metrics get one value per batch. */
+  type Outcome = "processed" | "skipped" | "dead-lettered";
+
+  const handleRecord = async (record: MskEventRecord): Promise<Outcome> => {
     let delivery: LogDelivery;
     try {
       delivery = fromMskRecord(record);
     } catch (error) {
       if (error instanceof EventError) {
         await runtime.logDeadLetters().send([{ record, error }]);
-        metrics.addMetric("DeadLettered", MetricUnit.Count, 1);
         logger.error("log record sent to the dead-letter topic", {
           topic: record.topic,
           partition: record.partition,
@@ -56,12 +58,12 @@ export function logHandler(options: LogHandlerOptions) {
           code: errorCode(error),
           reason: error.message,
         });
-        return;
+        return "dead-lettered";
       }
       throw error;
     }
     const { event } = delivery;
-    if (options.eventTypes !== "all" && !options.eventTypes.has(event.eventType)) return;
+    if (options.eventTypes !== "all" && !options.eventTypes.has(event.eventType)) return "skipped";
     try {
       injectFault(event);
       await options.handle(event, delivery, runtime);
@@ -72,11 +74,15 @@ export function logHandler(options: LogHandlerOptions) {
       });
       throw error;
     }
-    metrics.addMetric("EventsProcessed", MetricUnit.Count, 1);
+    return "processed";
   };
 
   return middy(async (event: MskBatchEvent, _context: Context): Promise<KafkaBatchResponse> => {
-    const response = await processKafkaBatch(event, handleRecord, (record, error) =>
+    const counts: Record<Outcome, number> = { processed: 0, skipped: 0, "dead-lettered": 0 };
+    const count = async (record: MskEventRecord) => {
+      counts[await handleRecord(record)]++;
+    };
+    const response = await processKafkaBatch(event, count, (record, error) =>
       logger.warn("record failed; it and the rest of its partition will be retried", {
         topic: record.topic,
         partition: record.partition,
@@ -84,6 +90,11 @@ export function logHandler(options: LogHandlerOptions) {
         error: error instanceof Error ? error.message : String(error),
       }),
     );
+    if (counts.processed > 0)
+      metrics.addMetric("EventsProcessed", MetricUnit.Count, counts.processed);
+    if (counts["dead-lettered"] > 0) {
+      metrics.addMetric("DeadLettered", MetricUnit.Count, counts["dead-lettered"]);
+    }
     if (response.batchItemFailures.length > 0) {
       metrics.addMetric("RecordsFailed", MetricUnit.Count, response.batchItemFailures.length);
     }
