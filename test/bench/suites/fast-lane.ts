@@ -264,6 +264,10 @@ export async function fastLaneSuite(
           await sleep(10);
         }
         await path.stop();
+        // A receive aborted on stop is not ended on the emulator's side: for the rest of its long
+        // poll it can still take a message, which nobody then sees until the visibility timeout
+        // (5 s locally). Let those polls run out before the next path sends anything.
+        await sleep(LONG_POLL_SECONDS * 1000 + 500);
         const list = samples.get(path.name) ?? [];
         progress(
           `fast-lane round ${round + 1}/${options.reps}: ${path.name} p50 ${fmt(summarize(list.map((s) => s.toHandlerMs)).p50, 1)} ms (${list.length} samples)`,
