@@ -111,7 +111,9 @@ export function fromMskRecord(record: MskEventRecord): LogDelivery {
  * host and by tests as a record factory).
  */
 export function toMskRecord(
-  record: Pick<EncodedKafkaRecord, "topic" | "value"> & {
+  record: Pick<EncodedKafkaRecord, "value"> & {
+    /** The topic as the consumer saw it (a namespaced name locally). */
+    readonly topic: string;
     readonly key: string | Buffer | null;
     readonly headers: Readonly<Record<string, string | Buffer>>;
   },
