@@ -82,6 +82,9 @@ export function fastLaneHandler(options: FastLaneHandlerOptions) {
   );
 
   const processor = new BatchProcessor(EventType.SQS);
+  // Counted once per invocation: one metric value per batch rather than one per record. (An
+  // execution environment serves one invocation at a time.)
+  let handledInThisInvocation = 0;
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {
     let command: AnyCommand;
@@ -114,7 +117,7 @@ export function fastLaneHandler(options: FastLaneHandlerOptions) {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? "1");
     await handleOnce(command.eventId, command, { replayName, receiveCount });
     await runtime.ledger().markHandled(command.eventId, command.eventType, declaration.name);
-    metrics.addMetric("CommandsHandled", MetricUnit.Count, 1);
+    handledInThisInvocation++;
     metrics.addMetric(
       "FastLaneLatency",
       MetricUnit.Milliseconds,
@@ -134,7 +137,12 @@ export function fastLaneHandler(options: FastLaneHandlerOptions) {
 
   return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     idempotencyConfig.registerLambdaContext(context);
-    return processPartialResponse(event, recordHandler, processor, { context });
+    handledInThisInvocation = 0;
+    const response = await processPartialResponse(event, recordHandler, processor, { context });
+    if (handledInThisInvocation > 0) {
+      metrics.addMetric("CommandsHandled", MetricUnit.Count, handledInThisInvocation);
+    }
+    return response;
   })
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics));

@@ -17,7 +17,6 @@ export class SqsPoller {
   readonly #trigger: FastLaneTrigger;
   readonly #region: string;
   #running = false;
-  #abort = new AbortController();
   #loop: Promise<void> | undefined;
   batches = 0;
 
@@ -42,14 +41,13 @@ export class SqsPoller {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#abort = new AbortController();
     this.#loop = this.#run();
   }
 
   async stop(): Promise<void> {
     this.#running = false;
-    // Ends a long poll in progress rather than waiting it out.
-    this.#abort.abort();
+    // The poll in progress is waited out, not aborted: the emulator would still hand the next
+    // message to an aborted poll, and that message would then sit out its visibility timeout.
     await this.#loop;
   }
 
@@ -61,13 +59,12 @@ export class SqsPoller {
           new ReceiveMessageCommand({
             QueueUrl: this.#queue.url,
             MaxNumberOfMessages: Math.min(10, this.#trigger.batchSize),
-            // Long polling, as Lambda's pollers do: an idle queue costs one request per 10 s,
-            // and a message that arrives is returned at once.
-            WaitTimeSeconds: 10,
+            // Long polling, as Lambda's pollers do (they wait 20 s): a message that arrives is
+            // returned at once; 2 s keeps an idle queue cheap and a stop quick.
+            WaitTimeSeconds: 2,
             MessageSystemAttributeNames: ["All"],
             MessageAttributeNames: ["All"],
           }),
-          { abortSignal: this.#abort.signal },
         );
         messages = result.Messages ?? [];
       } catch {
