@@ -1,9 +1,9 @@
 import {
   CreateTableCommand,
-  DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
+  waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import {
   CreateArchiveCommand,
@@ -265,7 +265,10 @@ async function provisionTables(
         if (!(error instanceof ResourceInUseException)) throw error;
         return;
       }
-      await dynamo.send(new DescribeTableCommand({ TableName: tables[table] }));
+      await waitUntilTableExists(
+        { client: dynamo, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
+        { TableName: tables[table] },
+      );
       if (definition.ttl) {
         await dynamo.send(
           new UpdateTimeToLiveCommand({

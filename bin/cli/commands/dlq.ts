@@ -8,6 +8,7 @@ import {
   holdMessages,
   moveMessages,
   queueDepth,
+  visibilityTimeoutOf,
 } from "../dlq/sqs.ts";
 import {
   assertTopicsExist,
@@ -254,6 +255,14 @@ async function settle(
     progress.done(
       `${action === "redrive" ? "redriven" : "purged"} ${settled}/${chosen.length} from ${destination.name}`,
     );
+    if (action === "redrive" && destination.kind === "queue") {
+      // SQS moves a message on the receive after its last failed one: copies that failed for the
+      // last time just before a fix still arrive here up to one visibility timeout later.
+      const seconds = await visibilityTimeoutOf(target.sqs, destination.source);
+      ctx.out.note(
+        `messages still in flight in ${destination.source.name} may land here for up to ${seconds === undefined ? "one visibility timeout" : `${seconds} s`} more; run 'duplex dlq list' again after that and redrive them too (handled commands are not applied twice)`,
+      );
+    }
     await found.release(others);
     return {
       destination: destination.name,

@@ -212,6 +212,22 @@ export async function holdMessages(
   return { held: [...held.values()], release };
 }
 
+/** The source queue's visibility timeout in seconds, when it can be read. */
+export async function visibilityTimeoutOf(
+  sqs: SQSClient,
+  queue: QueueRef,
+): Promise<number | undefined> {
+  try {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ["VisibilityTimeout"] }),
+    );
+    const seconds = Number(Attributes?.VisibilityTimeout);
+    return Number.isFinite(seconds) ? seconds : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function redriveLimit(sqs: SQSClient, destination: Destination): Promise<number | undefined> {
   if (destination.kind !== "queue") return undefined;
   try {
