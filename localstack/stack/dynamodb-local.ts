@@ -22,13 +22,12 @@ import { javaCommand } from "./prerequisites.ts";
 import {
   findProcesses,
   isAlive,
-  isOurProcess,
-  readPidFile,
   removePidFile,
   type StopOutcome,
   spawnDetached,
   stopProcessGroup,
   tailFile,
+  trackedPid,
 } from "./processes.ts";
 
 /** DynamoDB Local's own ServerRunner, behind our launcher that binds it to 127.0.0.1. */
@@ -80,14 +79,7 @@ export async function probeDynamoDb(endpoint: string, timeoutMs = 2000): Promise
 
 /** The pid of our DynamoDB Local JVM, if it runs (pid file, else a search of the process table). */
 export function dynamodbPid(): number | undefined {
-  const pid = readPidFile(pidFile("dynamodb"));
-  if (isOurProcess(pid, MARKER)) return pid;
-  const stray = findProcesses(MARKER)[0];
-  if (stray) {
-    writeFileSync(pidFile("dynamodb"), `${stray.pid}\n`);
-    return stray.pid;
-  }
-  return undefined;
+  return trackedPid(pidFile("dynamodb"), MARKER);
 }
 
 /** Every DynamoDB Local JVM of this checkout, whatever its pid file says (for `down`). */

@@ -20,14 +20,13 @@ import {
   fileSize,
   findProcesses,
   isAlive,
-  isOurProcess,
-  readPidFile,
   removePidFile,
   rssBytes,
   runLogged,
   spawnDetached,
   stopProcessGroup,
   tailFile,
+  trackedPid,
 } from "./processes.ts";
 import { readState } from "./state.ts";
 
@@ -68,14 +67,7 @@ export function kafkaLogTail(name: string, lines = 40): { file: string; tail: st
 
 /** The pid of `node` if our JVM for it runs (pid file, else a search by marker). */
 export function runningPid(node: Pick<KafkaNode, "name" | "propertiesFile">): number | undefined {
-  const pid = readPidFile(pidFile(node.name));
-  if (isOurProcess(pid, marker(node))) return pid;
-  const stray = findProcesses(marker(node))[0];
-  if (stray) {
-    writeFileSync(pidFile(node.name), `${stray.pid}\n`);
-    return stray.pid;
-  }
-  return undefined;
+  return trackedPid(pidFile(node.name), marker(node));
 }
 
 /**

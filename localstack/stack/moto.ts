@@ -15,15 +15,13 @@ import { logFile, paths, pidFile, repoRoot } from "./paths.ts";
 import { ensurePortFree, waitPortFree } from "./ports.ts";
 import { checkPython } from "./prerequisites.ts";
 import {
-  findProcesses,
   isAlive,
-  isOurProcess,
-  readPidFile,
   removePidFile,
   runLogged,
   spawnDetached,
   stopProcessGroup,
   tailFile,
+  trackedPid,
 } from "./processes.ts";
 
 const MARKER = ".duplex-installed";
@@ -117,14 +115,7 @@ export async function probeHttp(
 
 /** The pid of our moto server, if it runs. */
 export function motoPid(): number | undefined {
-  const pid = readPidFile(pidFile("moto"));
-  if (isOurProcess(pid, motoServer)) return pid;
-  const stray = findProcesses(motoServer)[0];
-  if (stray) {
-    writeFileSync(pidFile("moto"), `${stray.pid}\n`);
-    return stray.pid;
-  }
-  return undefined;
+  return trackedPid(pidFile("moto"), motoServer);
 }
 
 /**

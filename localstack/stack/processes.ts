@@ -140,6 +140,19 @@ export function findProcesses(marker: string): { pid: number; command: string }[
   return found;
 }
 
+/**
+ * The pid of a component of ours: the one in its pid file if that process still carries `marker`,
+ * else one found by `marker` in the process table (a lost pid file), which is written back.
+ */
+export function trackedPid(file: string, marker: string): number | undefined {
+  const pid = readPidFile(file);
+  if (isOurProcess(pid, marker)) return pid;
+  const stray = findProcesses(marker)[0];
+  if (stray === undefined) return undefined;
+  writeFileSync(file, `${stray.pid}\n`);
+  return stray.pid;
+}
+
 /** Resident memory of `pid` in bytes, or `undefined`. */
 export function rssBytes(pid: number): number | undefined {
   try {
