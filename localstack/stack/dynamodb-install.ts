@@ -19,23 +19,20 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { InstallError } from "./errors.ts";
+import {
+  contentHash,
+  copyDependencies,
+  freshStaging,
+  installedWith,
+  promoteStaging,
+} from "./installs.ts";
 import { logFile, paths } from "./paths.ts";
 import { checkMaven } from "./prerequisites.ts";
 import { runLogged, tailFile } from "./processes.ts";
 
-const MARKER = ".installed";
 /** The jar that holds `software.amazon.dynamodb.services.local.main.ServerRunner`. */
 const MAIN_JAR = /^DynamoDBLocal-[\d.]+\.jar$/;
 const NATIVE = /\.(so|dylib|dll)$/;
@@ -46,10 +43,7 @@ const launcherSource = join(dirname(paths.dynamodbPom), "LoopbackDynamoDbLocal.j
 
 /** Changes to the pom or the launcher's source mean a new install. */
 function pomHash(): string {
-  return createHash("sha256")
-    .update(readFileSync(paths.dynamodbPom))
-    .update(readFileSync(launcherSource))
-    .digest("hex");
+  return contentHash(paths.dynamodbPom, launcherSource);
 }
 
 /** `javac` next to the `java` the stack runs, else the one on PATH. */
@@ -90,11 +84,7 @@ export function installedSqliteNative(): string | undefined {
 
 /** True when `.duplex/dynamodb` holds the jars and natives of the current pom. */
 export function dynamodbInstalled(): boolean {
-  try {
-    return readFileSync(join(paths.dynamodbHome, MARKER), "utf8").trim() === pomHash();
-  } catch {
-    return false;
-  }
+  return installedWith(paths.dynamodbHome, pomHash());
 }
 
 /** The JVM classpath: the compiled launcher, then the installed jars (Java expands the `*`). */
@@ -119,17 +109,10 @@ export async function installDynamoDb(
   if (dynamodbInstalled()) return false;
   checkMaven();
   const hash = pomHash();
-  const parent = dirname(paths.dynamodbHome);
-  const staging = `${paths.dynamodbHome}.tmp-${process.pid}`;
+  const staging = freshStaging(paths.dynamodbHome);
   const stagingLib = join(staging, "lib");
   const stagingNative = join(staging, "native");
   const logPath = logFile("install-dynamodb");
-  mkdirSync(parent, { recursive: true });
-  // Leftovers of interrupted installs (any pid) go first.
-  for (const entry of readdirSync(parent)) {
-    if (entry.startsWith("dynamodb.tmp-"))
-      rmSync(join(parent, entry), { recursive: true, force: true });
-  }
   const fail = (message: string, hint: string): InstallError => {
     rmSync(staging, { recursive: true, force: true });
     return new InstallError(
@@ -141,19 +124,10 @@ export async function installDynamoDb(
   };
 
   log("dynamodb: downloading DynamoDB Local 3.3.1 from Maven Central (first run only)…");
-  const result = await runLogged(
-    "mvn",
-    [
-      "-B",
-      "-q",
-      "-f",
-      paths.dynamodbPom,
-      "dependency:copy-dependencies",
-      "-DincludeScope=runtime",
-      `-DoutputDirectory=${stagingLib}`,
-    ],
-    { cwd: dirname(paths.dynamodbPom), logFile: logPath, timeoutMs },
-  );
+  const result = await copyDependencies(paths.dynamodbPom, stagingLib, {
+    logFile: logPath,
+    timeoutMs,
+  });
   const files = existsSync(stagingLib) ? readdirSync(stagingLib) : [];
   if (result.code !== 0 || !files.some((f) => MAIN_JAR.test(f))) {
     throw fail(
@@ -198,9 +172,7 @@ export async function installDynamoDb(
     );
   }
 
-  writeFileSync(join(staging, MARKER), `${hash}\n`);
-  rmSync(paths.dynamodbHome, { recursive: true, force: true });
-  renameSync(staging, paths.dynamodbHome);
+  promoteStaging(staging, paths.dynamodbHome, hash);
   log(
     `dynamodb: installed ${files.length - natives.length} jars and ${natives.length} native libraries into .duplex/dynamodb`,
   );

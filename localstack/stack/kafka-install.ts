@@ -4,35 +4,23 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { InstallError } from "./errors.ts";
+import {
+  contentHash,
+  copyDependencies,
+  freshStaging,
+  installedWith,
+  promoteStaging,
+} from "./installs.ts";
 import { logFile, paths } from "./paths.ts";
 import { checkMaven } from "./prerequisites.ts";
-import { runLogged, tailFile } from "./processes.ts";
-
-const MARKER = ".installed";
-
-function pomHash(): string {
-  return createHash("sha256").update(readFileSync(paths.kafkaPom)).digest("hex");
-}
+import { tailFile } from "./processes.ts";
 
 /** True when `.duplex/kafka/lib` holds the jars of the current pom. */
 export function kafkaInstalled(): boolean {
-  try {
-    return readFileSync(join(paths.kafkaLib, MARKER), "utf8").trim() === pomHash();
-  } catch {
-    return false;
-  }
+  return installedWith(paths.kafkaLib, contentHash(paths.kafkaPom));
 }
 
 /** The JVM classpath of the installed jars (Java expands the `*`). */
@@ -53,29 +41,11 @@ export async function installKafka(
 ): Promise<boolean> {
   if (kafkaInstalled()) return false;
   checkMaven();
-  const hash = pomHash();
-  const staging = `${paths.kafkaLib}.tmp-${process.pid}`;
+  const hash = contentHash(paths.kafkaPom);
+  const staging = freshStaging(paths.kafkaLib);
   const logPath = logFile("install-kafka");
-  mkdirSync(dirname(staging), { recursive: true });
-  // Leftovers of interrupted installs (any pid) go first.
-  for (const entry of readdirSync(dirname(staging))) {
-    if (entry.startsWith("lib.tmp-"))
-      rmSync(join(dirname(staging), entry), { recursive: true, force: true });
-  }
   log("kafka: downloading Kafka 4.3.1 jars from Maven Central (first run only)…");
-  const result = await runLogged(
-    "mvn",
-    [
-      "-B",
-      "-q",
-      "-f",
-      paths.kafkaPom,
-      "dependency:copy-dependencies",
-      "-DincludeScope=runtime",
-      `-DoutputDirectory=${staging}`,
-    ],
-    { cwd: dirname(paths.kafkaPom), logFile: logPath, timeoutMs },
-  );
+  const result = await copyDependencies(paths.kafkaPom, staging, { logFile: logPath, timeoutMs });
   const jars = existsSync(staging) ? readdirSync(staging).filter((f) => f.endsWith(".jar")) : [];
   if (result.code !== 0 || jars.length === 0) {
     rmSync(staging, { recursive: true, force: true });
@@ -90,9 +60,7 @@ export async function installKafka(
       },
     );
   }
-  writeFileSync(join(staging, MARKER), `${hash}\n`);
-  rmSync(paths.kafkaLib, { recursive: true, force: true });
-  renameSync(staging, paths.kafkaLib);
+  promoteStaging(staging, paths.kafkaLib, hash);
   log(`kafka: installed ${jars.length} jars into .duplex/kafka/lib`);
   return true;
 }

@@ -7,10 +7,10 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EndpointUnavailableError, InstallError, StartupError } from "./errors.ts";
+import { contentHash, installedWith, markInstalled } from "./installs.ts";
 import { logFile, paths, pidFile, repoRoot } from "./paths.ts";
 import { ensurePortFree, waitPortFree } from "./ports.ts";
 import { checkPython } from "./prerequisites.ts";
@@ -24,21 +24,16 @@ import {
   trackedPid,
 } from "./processes.ts";
 
-const MARKER = ".duplex-installed";
 const motoServer = join(paths.venv, "bin", "moto_server");
 const venvPython = join(paths.venv, "bin", "python");
 
 function requirementsHash(): string {
-  return createHash("sha256").update(readFileSync(paths.motoRequirements)).digest("hex");
+  return contentHash(paths.motoRequirements);
 }
 
 /** True when `.duplex/venv` holds moto as pinned now, and its Python still runs. */
 export function motoInstalled(): boolean {
-  try {
-    if (readFileSync(join(paths.venv, MARKER), "utf8").trim() !== requirementsHash()) return false;
-  } catch {
-    return false;
-  }
+  if (!installedWith(paths.venv, requirementsHash())) return false;
   return (
     existsSync(motoServer) && spawnSync(venvPython, ["-c", ""], { timeout: 20_000 }).status === 0
   );
@@ -93,7 +88,7 @@ export async function installMoto(
   );
   if (pip.code !== 0 || !existsSync(motoServer))
     throw fail("pip install -r localstack/moto/requirements.txt", pip);
-  writeFileSync(join(paths.venv, MARKER), `${requirementsHash()}\n`);
+  markInstalled(paths.venv, requirementsHash());
   log("moto: installed into .duplex/venv");
   return true;
 }
