@@ -11,7 +11,6 @@ import type { LocalEndpoints } from "../stack/endpoints.ts";
 import { LocalFunction } from "./local-function.ts";
 import { LogPoller } from "./log-poller.ts";
 import type { LocalResources } from "./resources.ts";
-import { dynamodbEndpointOf } from "./resources.ts";
 import { SqsPoller } from "./sqs-poller.ts";
 
 /** Settings that are environment variables of the functions (see functions/kit/settings.ts). */
@@ -102,7 +101,7 @@ export class FunctionHost {
       NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "",
       AWS_ENDPOINT_URL: endpoints.awsEndpoint,
       // The SDK sends DynamoDB calls here (DynamoDB Local on the local stack).
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpointOf(endpoints),
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodbEndpoint,
       AWS_REGION: endpoints.region,
       AWS_DEFAULT_REGION: endpoints.region,
       AWS_ACCESS_KEY_ID: endpoints.credentials.accessKeyId,

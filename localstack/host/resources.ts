@@ -88,8 +88,3 @@ export function localResourceNames(options: {
     ruleTargetDlq: queue(prefix, "rule-target-dlq", endpoint, region, accountId),
   };
 }
-
-/** Where DynamoDB is: DynamoDB Local when the stack runs it, else the AWS endpoint. */
-export function dynamodbEndpointOf(endpoints: { awsEndpoint: string }): string {
-  return (endpoints as { dynamodbEndpoint?: string }).dynamodbEndpoint ?? endpoints.awsEndpoint;
-}

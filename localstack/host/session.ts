@@ -23,7 +23,12 @@ import type { PublishResult } from "../../functions/kit/publisher.ts";
 import { Publisher } from "../../functions/kit/publisher.ts";
 import { ReadModelStore } from "../../functions/kit/read-models.ts";
 import { VersionedStore } from "../../functions/kit/versioned-store.ts";
-import { DEFAULTS, type LocalEndpoints, localEndpoints } from "../stack/endpoints.ts";
+import {
+  clientConfigsOf,
+  DEFAULTS,
+  type LocalEndpoints,
+  localEndpoints,
+} from "../stack/endpoints.ts";
 import { duplexHome } from "../stack/paths.ts";
 import { readState } from "../stack/state.ts";
 import type { ControlEndpoint, ControlServer } from "./control.ts";
@@ -32,7 +37,6 @@ import type { HostOptions } from "./host.ts";
 import { FunctionHost } from "./host.ts";
 import { provisionLocal } from "./provision.ts";
 import type { LocalResources } from "./resources.ts";
-import { dynamodbEndpointOf } from "./resources.ts";
 
 /** What a running session writes to `.duplex/sessions/<name>.json`, for tools such as the CLI. */
 export interface SessionDescription {
@@ -114,17 +118,10 @@ export class LocalSession {
     this.admin = init.admin;
     this.producer = init.producer;
     this.host = init.host;
-    const aws = {
-      endpoint: init.endpoints.awsEndpoint,
-      region: init.endpoints.region,
-      credentials: init.endpoints.credentials,
-    };
-    this.doc = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ ...aws, endpoint: dynamodbEndpointOf(init.endpoints) }),
-      {
-        marshallOptions: { removeUndefinedValues: true },
-      },
-    );
+    const { aws, dynamodb } = clientConfigsOf(init.endpoints);
+    this.doc = DynamoDBDocumentClient.from(new DynamoDBClient(dynamodb), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
     this.sqs = new SQSClient(aws);
     this.eventBridge = new EventBridgeClient(aws);
     this.publisher = new Publisher({
@@ -145,12 +142,8 @@ export class LocalSession {
     const state = readState();
     const resources = await provisionLocal({
       prefix: `duplex-${name}`,
-      aws: {
-        endpoint: endpoints.awsEndpoint,
-        region: endpoints.region,
-        credentials: endpoints.credentials,
-      },
-      dynamodbEndpoint: dynamodbEndpointOf(endpoints),
+      aws: clientConfigsOf(endpoints).aws,
+      dynamodbEndpoint: endpoints.dynamodbEndpoint,
       accountId: DEFAULTS.accountId,
       admin,
       topicEnvironment: (state?.brokerCount ?? 1) === 3 ? "local-cluster" : "local",
@@ -197,11 +190,7 @@ export class LocalSession {
    */
   static async wipe(name: string): Promise<void> {
     const endpoints = localEndpoints();
-    const aws = {
-      endpoint: endpoints.awsEndpoint,
-      region: endpoints.region,
-      credentials: endpoints.credentials,
-    };
+    const { aws, dynamodb } = clientConfigsOf(endpoints);
     const log = createLogClient({
       brokers: endpoints.kafkaBrokers,
       auth: "none",
@@ -215,7 +204,7 @@ export class LocalSession {
       await admin.close();
     }
     const prefix = `duplex-${name}-`;
-    const dynamo = new DynamoDBClient({ ...aws, endpoint: dynamodbEndpointOf(endpoints) });
+    const dynamo = new DynamoDBClient(dynamodb);
     const tables = (await dynamo.send(new ListTablesCommand({}))).TableNames ?? [];
     await Promise.all(
       tables

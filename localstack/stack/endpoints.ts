@@ -343,8 +343,7 @@ export function localEndpoints(env: Env = process.env): LocalEndpoints {
  * @throws {ConfigError} naming the variable whose value is unusable.
  */
 export function awsClientConfig(env: Env = process.env): AwsClientConfig {
-  const { awsEndpoint, region, credentials } = localEndpoints(env);
-  return { endpoint: awsEndpoint, region, credentials };
+  return clientConfigsOf(localEndpoints(env)).aws;
 }
 
 /**
@@ -354,8 +353,27 @@ export function awsClientConfig(env: Env = process.env): AwsClientConfig {
  * @throws {ConfigError} naming the variable whose value is unusable.
  */
 export function dynamodbClientConfig(env: Env = process.env): AwsClientConfig {
-  const { dynamodbEndpoint, region, credentials } = localEndpoints(env);
-  return { endpoint: dynamodbEndpoint, region, credentials };
+  return clientConfigsOf(localEndpoints(env)).dynamodb;
+}
+
+/**
+ * Client configurations for endpoints already resolved (a running session's, or one read from its
+ * description): `aws` for EventBridge, SQS and CloudWatch, `dynamodb` for DynamoDB.
+ *
+ * @example
+ * const { aws, dynamodb } = clientConfigsOf(session.endpoints);
+ * const sqs = new SQSClient(aws);
+ * const dynamo = new DynamoDBClient(dynamodb);
+ */
+export function clientConfigsOf(endpoints: LocalEndpoints): {
+  aws: AwsClientConfig;
+  dynamodb: AwsClientConfig;
+} {
+  const { awsEndpoint, dynamodbEndpoint, region, credentials } = endpoints;
+  return {
+    aws: { endpoint: awsEndpoint, region, credentials },
+    dynamodb: { endpoint: dynamodbEndpoint, region, credentials },
+  };
 }
 
 /**

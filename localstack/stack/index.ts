@@ -16,6 +16,7 @@ export { type DynamoDbProbe, probeDynamoDb } from "./dynamodb-local.ts";
 export {
   type AwsClientConfig,
   awsClientConfig,
+  clientConfigsOf,
   DEFAULTS,
   type DuplexEnv,
   dynamodbClientConfig,

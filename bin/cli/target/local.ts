@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createLogClient } from "../../../functions/kit/log/client.ts";
 import type { SessionDescription } from "../../../localstack/host/session.ts";
 import { readSessionDescription } from "../../../localstack/host/session.ts";
+import { clientConfigsOf } from "../../../localstack/stack/endpoints.ts";
 import { duplexHome } from "../../../localstack/stack/paths.ts";
 import { readState } from "../../../localstack/stack/state.ts";
 import { NotFoundError } from "../errors.ts";
@@ -75,11 +76,7 @@ export function openLocalTarget(name: string): Target {
     });
   }
   const { endpoints } = description;
-  const aws = {
-    endpoint: endpoints.awsEndpoint,
-    region: endpoints.region,
-    credentials: endpoints.credentials,
-  };
+  const { aws, dynamodb } = clientConfigsOf(endpoints);
   const log = createLogClient({
     brokers: endpoints.kafkaBrokers,
     auth: "none",
@@ -88,10 +85,7 @@ export function openLocalTarget(name: string): Target {
   const admin = log.admin();
   const sqs = new SQSClient(aws);
   const eventBridge = new EventBridgeClient(aws);
-  // DynamoDB may have an endpoint of its own (DynamoDB Local next to moto).
-  const dynamodbEndpoint =
-    (endpoints as { dynamodbEndpoint?: string }).dynamodbEndpoint ?? endpoints.awsEndpoint;
-  const dynamo = new DynamoDBClient({ ...aws, endpoint: dynamodbEndpoint });
+  const dynamo = new DynamoDBClient(dynamodb);
   const doc = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true },
   });

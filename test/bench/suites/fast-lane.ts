@@ -8,6 +8,7 @@ import { tableEnvVar } from "../../../functions/kit/declarations.ts";
 import { LocalFunction } from "../../../localstack/host/local-function.ts";
 import { LocalSession } from "../../../localstack/host/session.ts";
 import { SqsPoller } from "../../../localstack/host/sqs-poller.ts";
+import { clientConfigsOf } from "../../../localstack/stack/endpoints.ts";
 import { duplexHome } from "../../../localstack/stack/paths.ts";
 import { fastBare, fastKit, PROBE_CHANNEL, type ProbeStamp } from "../fixtures/declarations.ts";
 import { typicalCommand } from "../lib/events.ts";
@@ -69,11 +70,7 @@ export async function fastLaneSuite(
   const { resources, endpoints } = session;
   const queue = resources.commandQueues.PlaceOrderRequested;
   if (queue === undefined) throw new Error("no queue for PlaceOrderRequested");
-  const aws = {
-    endpoint: endpoints.awsEndpoint,
-    region: endpoints.region,
-    credentials: endpoints.credentials,
-  };
+  const { aws } = clientConfigsOf(endpoints);
 
   // Stamps from the handlers' worker threads, and from the raw receive loop.
   const stamps = new Map<string, { handler?: number; handle?: number }>();

@@ -4,7 +4,7 @@ import {
   EventBridgeClient,
 } from "@aws-sdk/client-eventbridge";
 import { topicsFor } from "../../../events/topics.ts";
-import { localEndpoints } from "../../../localstack/stack/index.ts";
+import { awsClientConfig } from "../../../localstack/stack/index.ts";
 import { runChild } from "../lib/child.ts";
 import { fmt, progress, type SuiteReport, slope, table } from "../lib/harness.ts";
 import type { BenchLog } from "../lib/log.ts";
@@ -24,12 +24,7 @@ export async function memorySuite(
   for (const topic of ["order-events", "order-commands"]) {
     await log.ensureTopic(topic, partitions.get(topic as never) ?? 6);
   }
-  const endpoints = localEndpoints();
-  const aws = {
-    endpoint: endpoints.awsEndpoint,
-    region: endpoints.region,
-    credentials: endpoints.credentials,
-  };
+  const aws = awsClientConfig();
   const busName = `duplex-bench-${log.id}-memory`;
   const eventBridge = new EventBridgeClient(aws);
   await eventBridge.send(new CreateEventBusCommand({ Name: busName }));
