@@ -1,3 +1,4 @@
+import { type TopicName, topicSpecs } from "../../events/topics.ts";
 import { defineFunction } from "../kit/declarations.ts";
 
 export const declaration = defineFunction({
@@ -11,19 +12,8 @@ export const declaration = defineFunction({
     {
       kind: "log",
       access: "admin",
-      topics: [
-        "order-events",
-        "inventory-events",
-        "customer-events",
-        "payment-events",
-        "delivery-events",
-        "order-commands",
-        "inventory-commands",
-        "payment-commands",
-        "delivery-commands",
-        "customer-commands",
-        "dead-letters",
-      ],
+      // Every catalog topic: a topic added to the catalog is one this function may create.
+      topics: Object.keys(topicSpecs) as TopicName[],
     },
   ],
 });

@@ -76,7 +76,7 @@ export class PortInUseError extends StackError {
 
 /** A one-off install step (Maven resolve, virtualenv, pip install, storage format) failed. */
 export class InstallError extends StackError {
-  /** `kafka` or `moto`. */
+  /** `kafka`, `moto` or `dynamodb`. */
   readonly component: string;
   /** Its log file. */
   readonly logFile: string;
