@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { catalog } from "./catalog/index.ts";
-import type { EventDefinition } from "./define.ts";
+import type { Domain, EventDefinition } from "./define.ts";
 import type { EventEnvelope } from "./envelope.ts";
 import { ENVELOPE_FIELDS, envelopeFieldExpectations, envelopeFieldSchemas } from "./envelope.ts";
 import type { EventRef, SchemaIssue } from "./errors.ts";
@@ -14,6 +14,7 @@ import {
   UnsupportedEventVersionError,
   UpcastError,
 } from "./errors.ts";
+import type { TopicName } from "./topics.ts";
 import type { AnyEvent, EventTypeName } from "./types.ts";
 import { markValidated } from "./validated.ts";
 
@@ -55,6 +56,39 @@ export function eventDefinition(eventType: EventTypeName): EventDefinition {
   const definition = index.get(eventType);
   if (definition === undefined) throw new UnknownEventTypeError({ eventType });
   return definition;
+}
+
+/**
+ * The topics some event types go to, each once, in the order of the types: what a consumer of
+ * those types reads, or a producer of them writes.
+ *
+ * @example
+ * ```ts
+ * topicsOf(["OrderPlaced", "PaymentFailed", "OrderCancelled"]); // ["order-events", "payment-events"]
+ * ```
+ */
+export function topicsOf(eventTypes: Iterable<EventTypeName>): readonly TopicName[] {
+  return [...new Set([...eventTypes].map((type) => eventDefinition(type).topic))];
+}
+
+/**
+ * The topics of the facts (non-command events) of some domains, each once, in catalog order:
+ * where the handler of those domains' commands writes what it decided.
+ *
+ * @example
+ * ```ts
+ * factTopicsOfDomains(["payments"]); // ["payment-events"]
+ * ```
+ */
+export function factTopicsOfDomains(domains: Iterable<Domain>): readonly TopicName[] {
+  const wanted = new Set(domains);
+  return [
+    ...new Set(
+      allEventDefinitions()
+        .filter((d) => !d.critical && wanted.has(d.domain))
+        .map((d) => d.topic),
+    ),
+  ];
 }
 
 /** Renders a zod issue path as `data.items[0].quantity`. */

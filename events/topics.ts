@@ -121,6 +121,20 @@ export const topicSpecs = {
 /** The name of a topic in the catalog. */
 export type TopicName = keyof typeof topicSpecs;
 
+/**
+ * The catalog's topics of some kinds, in catalog order.
+ *
+ * @example
+ * ```ts
+ * topicsOfKind("commands"); // ["order-commands", "inventory-commands", …]
+ * ```
+ */
+export function topicsOfKind(...kinds: readonly TopicKind[]): readonly TopicName[] {
+  return (Object.keys(topicSpecs) as TopicName[]).filter((name) =>
+    kinds.includes(topicSpecs[name].kind),
+  );
+}
+
 /** The dead-letter topic of the log lane. */
 export const DEAD_LETTER_TOPIC: TopicName = "dead-letters";
 

@@ -1,12 +1,5 @@
+import { topicsOfKind } from "../../events/topics.ts";
 import { defineFunction, logDefaults } from "../kit/declarations.ts";
-
-const commandTopics = [
-  "customer-commands",
-  "order-commands",
-  "inventory-commands",
-  "payment-commands",
-  "delivery-commands",
-] as const;
 
 export const declaration = defineFunction({
   name: "fast-lane-ledger",
@@ -14,7 +7,8 @@ export const declaration = defineFunction({
     "Records every critical command read from the log with a deadline, so the reconciler can redeliver it if the fast lane never handled it.",
   trigger: {
     kind: "log",
-    topics: commandTopics,
+    // Every command topic of the catalog: a command topic added later is ledgered too.
+    topics: topicsOfKind("commands"),
     consumerGroup: "duplex-fast-lane-ledger",
     ...logDefaults,
   },
@@ -22,7 +16,6 @@ export const declaration = defineFunction({
   memoryMb: 256,
   resources: [
     { kind: "table", table: "command-ledger", access: "read-write" },
-    { kind: "log", access: "consume", topics: commandTopics },
     { kind: "metrics" },
   ],
 });

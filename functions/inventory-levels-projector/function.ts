@@ -11,9 +11,5 @@ export const declaration = defineFunction({
   },
   timeoutSeconds: 60,
   memoryMb: 512,
-  resources: [
-    { kind: "table", table: "read-models", access: "read-write" },
-    { kind: "log", access: "consume", topics: ["inventory-events"] },
-    { kind: "metrics" },
-  ],
+  resources: [{ kind: "table", table: "read-models", access: "read-write" }, { kind: "metrics" }],
 });

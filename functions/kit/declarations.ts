@@ -1,5 +1,6 @@
+import { eventDefinition, factTopicsOfDomains } from "../../events/registry.ts";
 import type { TopicName } from "../../events/topics.ts";
-import type { CriticalCommandName } from "../../events/types.ts";
+import type { AnyCommand, CriticalCommandName } from "../../events/types.ts";
 
 /**
  * What wakes a function and what it touches, declared next to its handler. CDK reads these to
@@ -7,10 +8,13 @@ import type { CriticalCommandName } from "../../events/types.ts";
  * functions host reads the very same declarations. Nothing about routing is written twice.
  */
 
-/** Critical commands on the fast lane: bus → one rule per command → SQS queue → this function. */
-export interface FastLaneTrigger {
+/**
+ * Critical commands on the fast lane: bus → one rule per command → SQS queue → this function.
+ * `C` is the commands it routes, so the handler can be typed by them (see {@link CommandOf}).
+ */
+export interface FastLaneTrigger<C extends CriticalCommandName = CriticalCommandName> {
   readonly kind: "fast-lane";
-  readonly commands: readonly CriticalCommandName[];
+  readonly commands: readonly C[];
   /** Records per invocation (SQS event source mapping `BatchSize`). */
   readonly batchSize: number;
   /** `MaximumBatchingWindowInSeconds` of the SQS event source mapping. */
@@ -69,41 +73,95 @@ export type ResourceNeed =
   | { readonly kind: "fast-lane-queues"; readonly access: "send" }
   | { readonly kind: "metrics" };
 
-/** A Lambda function of Duplex. */
-export interface FunctionDeclaration {
+/** A Lambda function of Duplex; `T` keeps its trigger's literal types (e.g. the commands routed). */
+export interface FunctionDeclaration<T extends Trigger = Trigger> {
   /** Kebab-case name, unique; also the folder under `functions/`. */
   readonly name: string;
   readonly description: string;
   /** Handler module relative to the repository root; it exports `handler`. */
   readonly entry: string;
-  readonly trigger: Trigger;
+  readonly trigger: T;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   readonly resources: readonly ResourceNeed[];
 }
 
 /**
- * Declares a function; the entry defaults to `functions/<name>/handler.ts`.
+ * Declares a function; the entry defaults to `functions/<name>/handler.ts`. A log-triggered
+ * function may read the topics that wake it: that `consume` grant is derived from the trigger,
+ * not written a second time.
  *
  * @example
  * ```ts
  * export const declaration = defineFunction({
- *   name: "payment-commands",
- *   description: "Handles payment commands.",
- *   trigger: { kind: "fast-lane", commands: ["ProcessPaymentRequested"], batchSize: 10,
- *              maxBatchingWindowSeconds: 0, maxReceiveCount: 5 },
- *   timeoutSeconds: 30, memoryMb: 512,
- *   resources: [{ kind: "table", table: "aggregates", access: "read-write" }],
+ *   name: "order-summary-projector",
+ *   description: "Read model: one summary per order.",
+ *   trigger: { kind: "log", topics: ["order-events"], consumerGroup: "duplex-order-summary",
+ *              ...logDefaults },
+ *   timeoutSeconds: 60, memoryMb: 512,
+ *   resources: [{ kind: "table", table: "read-models", access: "read-write" }],
  * });
  * ```
  */
-export function defineFunction(
-  declaration: Omit<FunctionDeclaration, "entry"> & { readonly entry?: string },
-): FunctionDeclaration {
+export function defineFunction<const T extends Trigger>(
+  declaration: Omit<FunctionDeclaration<T>, "entry"> & { readonly entry?: string },
+): FunctionDeclaration<T> {
   if (!/^[a-z][a-z0-9-]{2,40}$/.test(declaration.name)) {
     throw new Error(`function name '${declaration.name}' must be kebab-case, 3-41 characters`);
   }
-  return { ...declaration, entry: declaration.entry ?? `functions/${declaration.name}/handler.ts` };
+  const trigger: Trigger = declaration.trigger;
+  const consumes: readonly ResourceNeed[] =
+    trigger.kind === "log" ? [{ kind: "log", access: "consume", topics: trigger.topics }] : [];
+  return {
+    ...declaration,
+    entry: declaration.entry ?? `functions/${declaration.name}/handler.ts`,
+    resources: [...declaration.resources, ...consumes],
+  };
+}
+
+/** What the handler of a fast-lane function receives: exactly the commands its trigger routes. */
+export type CommandOf<D extends FunctionDeclaration<FastLaneTrigger>> = Extract<
+  AnyCommand,
+  { eventType: D["trigger"]["commands"][number] }
+>;
+
+/** Timeout and memory of every command handler on the fast lane. */
+export const commandFunctionDefaults = { timeoutSeconds: 30, memoryMb: 512 } as const;
+
+/**
+ * Declares a command handler on the fast lane: the commands it routes, with the settings and
+ * grants every command handler has (aggregates, idempotency and ledger tables; producing to the
+ * event topics of the commands' domains, from the catalog).
+ *
+ * @example
+ * ```ts
+ * export const declaration = defineCommandFunction({
+ *   name: "payment-commands",
+ *   description: "Captures and refunds payments (fast lane).",
+ *   commands: ["ProcessPaymentRequested", "RefundPaymentRequested"],
+ * });
+ * // resources include { kind: "log", access: "produce", topics: ["payment-events"] }
+ * ```
+ */
+export function defineCommandFunction<const C extends CriticalCommandName>(options: {
+  readonly name: string;
+  readonly description: string;
+  readonly commands: readonly C[];
+}): FunctionDeclaration<FastLaneTrigger<C>> {
+  const domains = options.commands.map((command) => eventDefinition(command).domain);
+  return defineFunction({
+    name: options.name,
+    description: options.description,
+    trigger: { kind: "fast-lane", commands: options.commands, ...fastLaneDefaults },
+    ...commandFunctionDefaults,
+    resources: [
+      { kind: "table", table: "aggregates", access: "read-write" },
+      { kind: "table", table: "idempotency", access: "read-write" },
+      { kind: "table", table: "command-ledger", access: "read-write" },
+      { kind: "log", access: "produce", topics: factTopicsOfDomains(domains) },
+      { kind: "metrics" },
+    ],
+  });
 }
 
 /** The defaults every command handler on the fast lane uses. */

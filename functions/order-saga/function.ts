@@ -1,11 +1,48 @@
+import { topicsOf } from "../../events/registry.ts";
+import type { FactName } from "../domain/drafts.ts";
+import type { SagaCommandName } from "../domain/order-saga.ts";
 import { defineFunction, logDefaults } from "../kit/declarations.ts";
+
+/** The facts the saga reads; its topics are those of these facts. */
+export const sagaFacts = [
+  "OrderPlaced",
+  "OrderCancelled",
+  "OrderCompleted",
+  "OrderCommandRejected",
+  "InventoryReserved",
+  "InventoryReservationFailed",
+  "InventoryReleased",
+  "InventoryCommitted",
+  "InventoryCommandRejected",
+  "PaymentProcessed",
+  "PaymentFailed",
+  "PaymentRefunded",
+  "PaymentCommandRejected",
+  "DeliveryScheduled",
+  "DeliverySchedulingFailed",
+] as const satisfies readonly FactName[];
+
+/**
+ * The commands the saga (and its deadline sweeper) issues; the topics it may write are theirs.
+ * A unit test checks that this lists every `SagaCommandName`.
+ */
+export const sagaCommands = [
+  "ReserveInventoryRequested",
+  "ProcessPaymentRequested",
+  "ScheduleDeliveryRequested",
+  "CommitInventoryRequested",
+  "CompleteOrderRequested",
+  "RefundPaymentRequested",
+  "ReleaseInventoryRequested",
+  "CancelOrderRequested",
+] as const satisfies readonly SagaCommandName[];
 
 export const declaration = defineFunction({
   name: "order-saga",
   description: "Orchestrates order fulfilment: reacts to facts and issues the next command.",
   trigger: {
     kind: "log",
-    topics: ["order-events", "inventory-events", "payment-events", "delivery-events"],
+    topics: topicsOf(sagaFacts),
     consumerGroup: "duplex-order-saga",
     ...logDefaults,
   },
@@ -13,16 +50,7 @@ export const declaration = defineFunction({
   memoryMb: 512,
   resources: [
     { kind: "table", table: "sagas", access: "read-write" },
-    {
-      kind: "log",
-      access: "consume",
-      topics: ["order-events", "inventory-events", "payment-events", "delivery-events"],
-    },
-    {
-      kind: "log",
-      access: "produce",
-      topics: ["order-commands", "inventory-commands", "payment-commands", "delivery-commands"],
-    },
+    { kind: "log", access: "produce", topics: topicsOf(sagaCommands) },
     { kind: "bus", access: "put-events" },
     { kind: "metrics" },
   ],

@@ -1,33 +1,13 @@
 import type { AnyFact } from "../../events/types.ts";
-import type { FactName } from "../domain/drafts.ts";
 import type { OrderSagaState } from "../domain/order-saga.ts";
 import { react, sagaIdOf } from "../domain/order-saga.ts";
 import { runDecision } from "../kit/command-runner.ts";
 import { logHandler } from "../kit/log-handler.ts";
-import { declaration } from "./function.ts";
+import { declaration, sagaFacts } from "./function.ts";
 import { sagaChange, sagaKey } from "./saga-store.ts";
 import { sagaTimeoutsFromEnv } from "./timeouts.ts";
 
 const timeouts = sagaTimeoutsFromEnv();
-
-/** The facts the saga reads. */
-const sagaFacts = new Set<FactName>([
-  "OrderPlaced",
-  "OrderCancelled",
-  "OrderCompleted",
-  "OrderCommandRejected",
-  "InventoryReserved",
-  "InventoryReservationFailed",
-  "InventoryReleased",
-  "InventoryCommitted",
-  "InventoryCommandRejected",
-  "PaymentProcessed",
-  "PaymentFailed",
-  "PaymentRefunded",
-  "PaymentCommandRejected",
-  "DeliveryScheduled",
-  "DeliverySchedulingFailed",
-]);
 
 /**
  * The order-fulfilment saga: for each fact of an order, load its saga (versioned, in the `sagas`
@@ -37,7 +17,7 @@ const sagaFacts = new Set<FactName>([
  */
 export const handler = logHandler({
   declaration,
-  eventTypes: sagaFacts,
+  eventTypes: new Set(sagaFacts),
   handle: async (event, _position, runtime) => {
     const fact = event as AnyFact;
     const orderId = sagaIdOf(fact);

@@ -1,3 +1,4 @@
+import { topicsOfKind } from "../../events/topics.ts";
 import { defineFunction } from "../kit/declarations.ts";
 
 export const declaration = defineFunction({
@@ -10,21 +11,8 @@ export const declaration = defineFunction({
   resources: [
     { kind: "table", table: "aggregates", access: "read-write" },
     { kind: "table", table: "sagas", access: "read-write" },
-    {
-      kind: "log",
-      access: "produce",
-      topics: [
-        "customer-events",
-        "order-events",
-        "inventory-events",
-        "payment-events",
-        "delivery-events",
-        "order-commands",
-        "inventory-commands",
-        "payment-commands",
-        "delivery-commands",
-      ],
-    },
+    // Whatever a handler or the saga committed to an outbox: any fact or command topic.
+    { kind: "log", access: "produce", topics: topicsOfKind("events", "commands") },
     { kind: "bus", access: "put-events" },
     { kind: "metrics" },
   ],

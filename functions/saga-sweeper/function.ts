@@ -1,4 +1,6 @@
+import { topicsOf } from "../../events/registry.ts";
 import { defineFunction } from "../kit/declarations.ts";
+import { sagaCommands } from "../order-saga/function.ts";
 
 export const declaration = defineFunction({
   name: "saga-sweeper",
@@ -9,11 +11,7 @@ export const declaration = defineFunction({
   memoryMb: 512,
   resources: [
     { kind: "table", table: "sagas", access: "read-write" },
-    {
-      kind: "log",
-      access: "produce",
-      topics: ["order-commands", "inventory-commands", "payment-commands", "delivery-commands"],
-    },
+    { kind: "log", access: "produce", topics: topicsOf(sagaCommands) },
     { kind: "bus", access: "put-events" },
     { kind: "metrics" },
   ],
