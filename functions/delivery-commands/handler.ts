@@ -1,5 +1,6 @@
 import * as deliveries from "../domain/deliveries.ts";
 import { runOnAggregate } from "../kit/command-runner.ts";
+import { unhandledCommand } from "../kit/errors.ts";
 import { fastLaneHandler } from "../kit/fast-lane-handler.ts";
 import { declaration } from "./function.ts";
 
@@ -7,7 +8,8 @@ import { declaration } from "./function.ts";
 export const handler = fastLaneHandler({
   declaration,
   handle: async (command, _delivery, runtime) => {
-    switch (command.eventType) {
+    const { eventType } = command;
+    switch (eventType) {
       case "ScheduleDeliveryRequested":
         await runOnAggregate(runtime, command, {
           key: `Delivery#${command.data.orderId}`,
@@ -17,7 +19,7 @@ export const handler = fastLaneHandler({
         });
         return;
       default:
-        throw new Error(`${declaration.name} cannot handle ${command.eventType}`);
+        return unhandledCommand(declaration, eventType, command);
     }
   },
 });

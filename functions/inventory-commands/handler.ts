@@ -2,6 +2,7 @@ import { eventDefinition } from "../../events/registry.ts";
 import * as inventory from "../domain/inventory.ts";
 import type { Decision, PlannedChange } from "../kit/command-runner.ts";
 import { parseDraft, runDecision } from "../kit/command-runner.ts";
+import { unhandledCommand } from "../kit/errors.ts";
 import { fastLaneHandler } from "../kit/fast-lane-handler.ts";
 import type { Stored, VersionedStore } from "../kit/versioned-store.ts";
 import { declaration } from "./function.ts";
@@ -18,7 +19,8 @@ const reservationKey = (orderId: string) => `Reservation#${orderId}`;
 export const handler = fastLaneHandler({
   declaration,
   handle: async (command, _delivery, runtime) => {
-    switch (command.eventType) {
+    const { eventType } = command;
+    switch (eventType) {
       case "RestockProductRequested":
       case "ReserveInventoryRequested":
       case "ReleaseInventoryRequested":
@@ -33,7 +35,7 @@ export const handler = fastLaneHandler({
         return;
       }
       default:
-        throw new Error(`${declaration.name} cannot handle ${command.eventType}`);
+        return unhandledCommand(declaration, eventType, command);
     }
   },
 });

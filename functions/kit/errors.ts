@@ -47,6 +47,30 @@ export class UnexpectedEventTypeError extends Error {
   }
 }
 
+/**
+ * The `default` of a command handler's exhaustive `switch` on the command's type (destructured,
+ * so TypeScript narrows it to `never` even when one command is routed): a command routed to the
+ * handler later fails to compile here until it has its case. At run time it is unreachable (the
+ * kit refuses unrouted commands first); if reached anyway it throws
+ * {@link UnexpectedEventTypeError}, which is not retried.
+ *
+ * @example
+ * ```ts
+ * const { eventType } = command;
+ * switch (eventType) {
+ *   case "RegisterCustomerRequested": ...; return;
+ *   default: return unhandledCommand(declaration, eventType, command);
+ * }
+ * ```
+ */
+export function unhandledCommand(
+  declaration: { readonly name: string },
+  eventType: never,
+  command: { readonly eventId: string },
+): never {
+  throw new UnexpectedEventTypeError(declaration.name, String(eventType), command.eventId);
+}
+
 /** The fast lane refused entries after every retry; the command is safe in the log. */
 export class FastLaneDeliveryError extends Error {
   readonly failures: readonly { eventId: string; errorCode: string; errorMessage: string }[];

@@ -7,9 +7,9 @@ import middy from "@middy/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { fromSqsMessageBody } from "../../events/codecs/lambda.ts";
 import { EventError } from "../../events/errors.ts";
-import type { AnyCommand } from "../../events/types.ts";
+import type { AnyEvent } from "../../events/types.ts";
 import { dynamoDocumentClient } from "./aws.ts";
-import type { FunctionDeclaration } from "./declarations.ts";
+import type { CommandOf, FastLaneTrigger, FunctionDeclaration } from "./declarations.ts";
 import { tableOf } from "./env.ts";
 import { errorCode, UnexpectedEventTypeError } from "./errors.ts";
 import { faultSwitch } from "./faults.ts";
@@ -25,10 +25,15 @@ export interface FastLaneDelivery {
   readonly receiveCount: number;
 }
 
-export interface FastLaneHandlerOptions {
-  readonly declaration: FunctionDeclaration;
+export interface FastLaneHandlerOptions<D extends FunctionDeclaration<FastLaneTrigger>> {
+  readonly declaration: D;
+  /**
+   * Runs one command. It receives only the commands the declaration routes here, typed as such:
+   * end its `switch` with `default: return unhandledCommand(declaration, eventType, command)`, and
+   * a command routed here later is a compile error until it has its case.
+   */
   readonly handle: (
-    command: AnyCommand,
+    command: CommandOf<NoInfer<D>>,
     delivery: FastLaneDelivery,
     runtime: Runtime,
   ) => Promise<void>;
@@ -49,16 +54,25 @@ export interface FastLaneHandlerOptions {
  * @example
  * ```ts
  * export const handler = fastLaneHandler({ declaration, handle: async (command, delivery, runtime) => {
- *   switch (command.eventType) { ... }
+ *   const { eventType } = command; // narrows `command` too
+ *   switch (eventType) {
+ *     case "ProcessPaymentRequested": ...; return;
+ *     case "RefundPaymentRequested": ...; return;
+ *     default: return unhandledCommand(declaration, eventType, command); // `never` here
+ *   }
  * }});
  * ```
  */
-export function fastLaneHandler(options: FastLaneHandlerOptions) {
+export function fastLaneHandler<D extends FunctionDeclaration<FastLaneTrigger>>(
+  options: FastLaneHandlerOptions<D>,
+) {
   const { declaration } = options;
+  type Routed = CommandOf<D>;
   if (declaration.trigger.kind !== "fast-lane") {
     throw new Error(`${declaration.name} is not declared on the fast lane`);
   }
-  const accepted = new Set<string>(declaration.trigger.commands);
+  const accepted: ReadonlySet<string> = new Set(declaration.trigger.commands);
+  const isRouted = (event: AnyEvent): event is Routed => accepted.has(event.eventType);
   const runtime = createRuntime(declaration);
   const { logger, metrics } = runtime;
 
@@ -73,7 +87,7 @@ export function fastLaneHandler(options: FastLaneHandlerOptions) {
   });
   const injectFault = faultSwitch(declaration.name);
   const handleOnce = makeIdempotent(
-    async (_eventId: string, command: AnyCommand, delivery: FastLaneDelivery) => {
+    async (_eventId: string, command: Routed, delivery: FastLaneDelivery) => {
       injectFault(command);
       await options.handle(command, delivery, runtime);
       return { handled: command.eventId };
@@ -87,18 +101,15 @@ export function fastLaneHandler(options: FastLaneHandlerOptions) {
   let handledInThisInvocation = 0;
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {
-    let command: AnyCommand;
+    let command: Routed;
     let replayName: string | undefined;
     try {
       const delivered = fromSqsMessageBody(record.body);
-      if (!accepted.has(delivered.event.eventType)) {
-        throw new UnexpectedEventTypeError(
-          declaration.name,
-          delivered.event.eventType,
-          delivered.event.eventId,
-        );
+      const { event } = delivered;
+      if (!isRouted(event)) {
+        throw new UnexpectedEventTypeError(declaration.name, event.eventType, event.eventId);
       }
-      command = delivered.event as AnyCommand;
+      command = event;
       replayName = delivered.replayName;
     } catch (error) {
       if (error instanceof EventError || error instanceof UnexpectedEventTypeError) {

@@ -2,6 +2,7 @@ import * as customers from "../domain/customers.ts";
 import { initialProductState } from "../domain/inventory.ts";
 import * as orders from "../domain/orders.ts";
 import { runOnAggregate } from "../kit/command-runner.ts";
+import { unhandledCommand } from "../kit/errors.ts";
 import { fastLaneHandler } from "../kit/fast-lane-handler.ts";
 import type { Runtime } from "../kit/runtime.ts";
 import { declaration } from "./function.ts";
@@ -15,7 +16,8 @@ export const handler = fastLaneHandler({
   declaration,
   handle: async (command, _delivery, runtime) => {
     const key = `Order#${command.aggregateId}`;
-    switch (command.eventType) {
+    const { eventType } = command;
+    switch (eventType) {
       case "PlaceOrderRequested":
         await runOnAggregate(runtime, command, {
           key,
@@ -35,7 +37,7 @@ export const handler = fastLaneHandler({
         });
         return;
       default:
-        throw new Error(`${declaration.name} cannot handle ${command.eventType}`);
+        return unhandledCommand(declaration, eventType, command);
     }
   },
 });

@@ -1,6 +1,7 @@
 import * as orders from "../domain/orders.ts";
 import * as payments from "../domain/payments.ts";
 import { runOnAggregate } from "../kit/command-runner.ts";
+import { unhandledCommand } from "../kit/errors.ts";
 import { fastLaneHandler } from "../kit/fast-lane-handler.ts";
 import { declaration } from "./function.ts";
 
@@ -12,7 +13,8 @@ export const handler = fastLaneHandler({
   declaration,
   handle: async (command, _delivery, runtime) => {
     const key = `Payment#${command.aggregateId}`;
-    switch (command.eventType) {
+    const { eventType } = command;
+    switch (eventType) {
       case "ProcessPaymentRequested":
         await runOnAggregate(runtime, command, {
           key,
@@ -36,7 +38,7 @@ export const handler = fastLaneHandler({
         });
         return;
       default:
-        throw new Error(`${declaration.name} cannot handle ${command.eventType}`);
+        return unhandledCommand(declaration, eventType, command);
     }
   },
 });
