@@ -17,7 +17,7 @@ import {
   Tracing,
 } from "aws-cdk-lib/aws-lambda";
 import { KafkaDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { type BundlingOptions, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct, type IDependable } from "constructs";
 import type { FunctionDeclaration } from "../functions/kit/declarations.ts";
@@ -50,6 +50,24 @@ const ESM_REQUIRE_BANNER =
 export const ESBUILD_ALIASES: readonly string[] = [
   "@platformatic/wasm-utils=@platformatic/wasm-utils/bundled",
 ];
+
+/**
+ * How NodejsFunction bundles every function (esbuild, locally). `test/support/bundles.ts` builds
+ * the same bundles with esbuild's API to measure them and to check what they contain.
+ */
+export const FUNCTION_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: "node24",
+  mainFields: ["module", "main"],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  // Ship the SDK versions the code was tested with rather than the runtime's copy.
+  bundleAwsSDK: true,
+  forceDockerBundling: false,
+  esbuildArgs: { "--alias": [...ESBUILD_ALIASES] },
+};
 
 /** A function's log level, as Lambda's advanced logging controls and Powertools name them. */
 export type FunctionLogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "FATAL";
@@ -233,19 +251,7 @@ export class DuplexFunctions extends Construct {
       securityGroups: [props.securityGroup],
       deadLetterQueue: scheduleDeadLetterQueue?.queue,
       environment: this.environmentOf(declaration),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: "node24",
-        mainFields: ["module", "main"],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Ship the SDK versions the code was tested with rather than the runtime's copy.
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-        esbuildArgs: { "--alias": [...ESBUILD_ALIASES] },
-      },
+      bundling: FUNCTION_BUNDLING,
     });
 
     this.grantBasics(declaration, role, logGroup, scheduleDeadLetterQueue);
