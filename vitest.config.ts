@@ -9,6 +9,8 @@ export default defineConfig({
           name: "unit",
           include: ["test/**/*.unit.test.ts"],
           environment: "node",
+          // Property tests run hundreds of cases; on a loaded 2-core machine 5 s was not enough.
+          testTimeout: 30_000,
         },
       },
       {
