@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { CliError } from "./errors.ts";
+import { LogReadTimeoutError } from "../../functions/kit/log-query/errors.ts";
+import { CliError, TimeoutError } from "./errors.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { createOutput, type Output } from "./output/output.ts";
 import { openTarget, type TargetOptions } from "./target/open.ts";
@@ -29,6 +30,9 @@ export function reportError(out: Output, error: unknown): ExitCode {
     if (error.hint !== undefined) out.note(`  → ${error.hint}`);
     out.result({ ok: false, error: error.name, message: error.message, hint: error.hint });
     return error.exitCode;
+  }
+  if (error instanceof LogReadTimeoutError) {
+    return reportError(out, new TimeoutError(error.message, { cause: error }));
   }
   const message = error instanceof Error ? error.message : String(error);
   const cause =

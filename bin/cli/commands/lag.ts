@@ -1,8 +1,9 @@
 import type { Command } from "commander";
+import { declaredGroups } from "../../../functions/kit/log-query/groups.ts";
+import { type GroupLag, measureLag } from "../../../functions/kit/log-query/lag.ts";
 import { type Context, run } from "../context.ts";
 import { EXIT } from "../exit-codes.ts";
-import { declaredGroups, resolveGroup } from "../log/groups.ts";
-import { type GroupLag, measureLag } from "../log/lag.ts";
+import { resolveGroup } from "../log/groups.ts";
 import { age, count } from "../output/format.ts";
 import { durationOption } from "../time.ts";
 

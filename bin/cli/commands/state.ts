@@ -1,32 +1,11 @@
 import type { Command } from "commander";
-import { allEventDefinitions } from "../../../events/registry.ts";
-import type { AnyEvent } from "../../../events/types.ts";
-import {
-  aggregates,
-  foldAggregate,
-  isAggregateType,
-} from "../../../functions/domain/aggregates.ts";
-import type { EventBody } from "../../../functions/domain/drafts.ts";
+import { aggregates, isAggregateType } from "../../../functions/domain/aggregates.ts";
+import { aggregateStateAt } from "../../../functions/kit/log-query/aggregate-state.ts";
 import { run } from "../context.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
 import { EXIT } from "../exit-codes.ts";
-import { scanEvents } from "../log/events.ts";
 import { time } from "../output/format.ts";
 import { parseTime } from "../time.ts";
-
-/**
- * The fact topics an aggregate's state is folded from: those of its domain (a product is changed
- * by reservation facts too, which are keyed by order on the same domain's topic).
- */
-export function topicsOfAggregate(aggregateType: string): string[] {
-  const definitions = allEventDefinitions();
-  const domains = new Set(
-    definitions.filter((d) => d.aggregateType === aggregateType).map((d) => d.domain),
-  );
-  return [
-    ...new Set(definitions.filter((d) => !d.critical && domains.has(d.domain)).map((d) => d.topic)),
-  ].sort();
-}
 
 export function registerState(program: Command): void {
   program
@@ -54,18 +33,8 @@ Examples:
         }
         const at = parseTime("--at", options.at, ctx.now());
         const target = await ctx.target();
-        const model = aggregates[aggregateType];
-        const { events } = await scanEvents(target, topicsOfAggregate(aggregateType), {
-          toMs: at.getTime() + 5_000,
-          purpose: "state",
-        });
-        const seen = new Set<string>();
-        const mine = events.filter((e) => {
-          if (e.event.occurredAt > at.toISOString() || seen.has(e.event.eventId)) return false;
-          seen.add(e.event.eventId);
-          return model.idsTouchedBy(e.event as unknown as EventBody).includes(id);
-        });
-        if (mine.length === 0) {
+        const { state, events } = await aggregateStateAt(target, aggregateType, id, at);
+        if (events.length === 0) {
           throw new NotFoundError(
             `${aggregateType} ${id} has no event on the log up to ${at.toISOString()} in ${target.label}`,
             {
@@ -73,11 +42,6 @@ Examples:
             },
           );
         }
-        const state = foldAggregate(
-          aggregateType,
-          id,
-          mine.map((e) => e.event as AnyEvent as unknown as EventBody),
-        );
         ctx.out.line(ctx.out.style.bold(`${aggregateType} ${id} as of ${at.toISOString()}`));
         ctx.out.line(JSON.stringify(state, null, 2));
         ctx.out.line();
@@ -88,7 +52,7 @@ Examples:
             { header: "seq", right: true },
             { header: "data" },
           ],
-          mine
+          events
             .map((e) => [
               time(e.event.occurredAt),
               e.event.eventType,
@@ -102,7 +66,7 @@ Examples:
           aggregateId: id,
           at: at.toISOString(),
           state,
-          events: mine.map((e) => e.event),
+          events: events.map((e) => e.event),
         });
         return EXIT.ok;
       }),

@@ -1,32 +1,12 @@
 import type { Command } from "commander";
-import { DEAD_LETTER_TOPIC, topicSpecs } from "../../../events/topics.ts";
+import { DEAD_LETTER_TOPIC } from "../../../events/topics.ts";
+import type { LoggedEvent } from "../../../functions/kit/log-query/events.ts";
+import { causationDepths, flowTimeline } from "../../../functions/kit/log-query/flows.ts";
 import { type Context, run } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { EXIT } from "../exit-codes.ts";
-import { byCorrelation, type LoggedEvent, scanEvents } from "../log/events.ts";
 import { duration, time } from "../output/format.ts";
 import { parseTime } from "../time.ts";
-
-/** Depth of each event in its flow's causation tree (the first command is 0). */
-export function causationDepths(events: readonly LoggedEvent[]): Map<string, number> {
-  const byId = new Map(events.map((e) => [e.event.eventId, e.event]));
-  const depths = new Map<string, number>();
-  const depth = (id: string, seen: Set<string>): number => {
-    const known = depths.get(id);
-    if (known !== undefined) return known;
-    const event = byId.get(id);
-    if (event === undefined || event.causationId === id || seen.has(id)) {
-      depths.set(id, 0);
-      return 0;
-    }
-    seen.add(id);
-    const parent = byId.has(event.causationId) ? depth(event.causationId, seen) + 1 : 0;
-    depths.set(id, parent);
-    return parent;
-  };
-  for (const e of events) depth(e.event.eventId, new Set());
-  return depths;
-}
 
 function render(ctx: Context, events: readonly LoggedEvent[]) {
   const { style } = ctx.out;
@@ -83,12 +63,9 @@ Examples:
           const since = parseTime("--since", options.since, now);
           const until = parseTime("--until", options.until, now);
           const target = await ctx.target();
-          const topics = Object.keys(topicSpecs);
-          const { events } = await scanEvents(target, topics, {
+          const events = await flowTimeline(target, correlationId, {
             fromMs: since.getTime(),
             toMs: until.getTime() + 5_000,
-            accept: byCorrelation(correlationId),
-            purpose: "trace",
           });
           if (events.length === 0) {
             throw new NotFoundError(

@@ -1,9 +1,9 @@
 import { CE_HEADERS, fromKafkaRecord } from "../../../events/codecs/kafka.ts";
 import { DLQ_FIELDS } from "../../../functions/kit/dead-letters.ts";
 import type { IncomingRecord } from "../../../functions/kit/log/port.ts";
+import { header } from "../../../functions/kit/log-query/events.ts";
+import { readRanges, topicRanges } from "../../../functions/kit/log-query/reader.ts";
 import { NotFoundError } from "../errors.ts";
-import { header } from "../log/events.ts";
-import { readRanges, topicRanges } from "../log/reader.ts";
 import type { Target } from "../target/target.ts";
 import type { Destination } from "./destinations.ts";
 import type { DeadLetter } from "./view.ts";

@@ -1,31 +1,5 @@
-import type { TopicName } from "../../../events/topics.ts";
-import type { LogTrigger } from "../../../functions/kit/declarations.ts";
-import { consumerGroupFor } from "../../../functions/kit/declarations.ts";
-import { functionDeclarations } from "../../../functions/registry.ts";
+import { type DeclaredGroup, declaredGroups } from "../../../functions/kit/log-query/groups.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
-
-/** A consumer group of the log: one per (function, topic), as MSK event source mappings have. */
-export interface DeclaredGroup {
-  /** The group's name in the declarations (the physical name on AWS). */
-  readonly groupId: string;
-  readonly functionName: string;
-  readonly topic: TopicName;
-  readonly trigger: LogTrigger;
-}
-
-/** Every consumer group the function declarations define. */
-export function declaredGroups(): DeclaredGroup[] {
-  return functionDeclarations.flatMap((declaration) => {
-    const trigger = declaration.trigger;
-    if (trigger.kind !== "log") return [];
-    return trigger.topics.map((topic) => ({
-      groupId: consumerGroupFor(trigger, topic),
-      functionName: declaration.name,
-      topic,
-      trigger,
-    }));
-  });
-}
 
 /**
  * The group an operator means: its name (`duplex-order-saga.order-events`, with or without the

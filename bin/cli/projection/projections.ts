@@ -2,13 +2,13 @@ import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { TopicName } from "../../../events/topics.ts";
 import { customerOrdersProjection } from "../../../functions/customer-orders-projector/projection.ts";
 import { inventoryLevelsProjection } from "../../../functions/inventory-levels-projector/projection.ts";
+import { type DeclaredGroup, declaredGroups } from "../../../functions/kit/log-query/groups.ts";
 import type { Projection } from "../../../functions/kit/projector.ts";
 import { ReadModelStore } from "../../../functions/kit/read-models.ts";
 import { orderSummaryProjection } from "../../../functions/order-summary-projector/projection.ts";
 import { functionDeclarations } from "../../../functions/registry.ts";
 import { salesAnalyticsProjection } from "../../../functions/sales-analytics-projector/projection.ts";
 import { NotFoundError } from "../errors.ts";
-import { type DeclaredGroup, declaredGroups } from "../log/groups.ts";
 import type { Target } from "../target/target.ts";
 
 const all: readonly Projection[] = [

@@ -8,8 +8,8 @@ import {
   StartReplayCommand,
 } from "@aws-sdk/client-eventbridge";
 import { findEventDefinition } from "../../../events/registry.ts";
+import { scanEvents } from "../../../functions/kit/log-query/events.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
-import { scanEvents } from "../log/events.ts";
 import type { Target } from "../target/target.ts";
 import type { TimeWindow } from "../time.ts";
 

@@ -1,7 +1,7 @@
 import type { PartitionOffsets } from "../../../functions/kit/log/port.ts";
+import type { DeclaredGroup } from "../../../functions/kit/log-query/groups.ts";
+import { partitionLag } from "../../../functions/kit/log-query/lag.ts";
 import { RefusedError, TimeoutError, UsageError } from "../errors.ts";
-import type { DeclaredGroup } from "../log/groups.ts";
-import { partitionLag } from "../log/lag.ts";
 import type { Target } from "../target/target.ts";
 
 /** Where to move a consumer group. */

@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { eventsFromJson } from "../../../bin/cli/commands/publish.ts";
-import { topicsOfAggregate } from "../../../bin/cli/commands/state.ts";
-import { causationDepths } from "../../../bin/cli/commands/trace.ts";
 import { type DeadLetter, matches, parseFilter } from "../../../bin/cli/dlq/view.ts";
 import { NotFoundError, UsageError } from "../../../bin/cli/errors.ts";
 import { resolveGroup } from "../../../bin/cli/log/groups.ts";
-import { partitionLag } from "../../../bin/cli/log/lag.ts";
 import { replayName, replayProgress } from "../../../bin/cli/replay/archive.ts";
 import { parseOffsets, targetOffsets } from "../../../bin/cli/replay/log.ts";
 import { describeTargetChoice } from "../../../bin/cli/target/open.ts";
 import { OUTPUT_KEYS, requiredOutputKeys } from "../../../bin/cli/target/outputs.ts";
 import { queueRefFromUrl } from "../../../bin/cli/target/target.ts";
 import { createEvent } from "../../../events/create.ts";
+import { topicsOfAggregate } from "../../../functions/kit/log-query/aggregate-state.ts";
+import { causationDepths } from "../../../functions/kit/log-query/flows.ts";
+import { partitionLag } from "../../../functions/kit/log-query/lag.ts";
 
 describe("targets", () => {
   it("is the demo session unless AWS is asked for", () => {

@@ -1,6 +1,6 @@
 import { fromKafkaRecord } from "../../../events/codecs/kafka.ts";
-import type { PartitionOffsets } from "../../../functions/kit/log/port.ts";
-import type { Target } from "../target/target.ts";
+import type { PartitionOffsets } from "../log/port.ts";
+import type { LogAccess } from "./access.ts";
 import type { DeclaredGroup } from "./groups.ts";
 import { type PartitionRange, readRanges } from "./reader.ts";
 
@@ -48,7 +48,7 @@ export function partitionLag(
 
 /** Per group and partition: committed, end, lag and the age of the oldest unprocessed event. */
 export async function measureLag(
-  target: Target,
+  target: LogAccess,
   groups: readonly DeclaredGroup[],
   options: { oldest?: boolean } = {},
 ): Promise<GroupLag[]> {

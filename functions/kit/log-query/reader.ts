@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import type { IncomingRecord, LogAdmin, LogClient } from "../../../functions/kit/log/port.ts";
-import { TimeoutError } from "../errors.ts";
+import type { IncomingRecord, LogAdmin, LogClient } from "../log/port.ts";
+import { LogReadTimeoutError } from "./errors.ts";
 
 /** Offsets `[from, to)` of one partition. */
 export interface PartitionRange {
@@ -118,7 +118,7 @@ export async function readRanges(
     timer = setTimeout(
       () =>
         reject(
-          new TimeoutError(
+          new LogReadTimeoutError(
             `reading the log took longer than ${Math.round(timeoutMs / 1000)} s (${remaining.size} partition(s) unfinished)`,
           ),
         ),

@@ -1,7 +1,7 @@
 import { CE_HEADERS, fromKafkaRecord } from "../../../events/codecs/kafka.ts";
 import type { AnyEvent } from "../../../events/types.ts";
-import type { IncomingRecord } from "../../../functions/kit/log/port.ts";
-import type { Target } from "../target/target.ts";
+import type { IncomingRecord } from "../log/port.ts";
+import type { LogAccess } from "./access.ts";
 import { type PartitionRange, readRanges, topicRanges } from "./reader.ts";
 
 /** An event read from the log, with where it was. */
@@ -38,7 +38,7 @@ export const byCorrelation = (id: string) => (record: IncomingRecord) =>
  * that passes `accept`, and returns the events sorted by time (then topic/partition/offset).
  */
 export async function scanEvents(
-  target: Target,
+  target: LogAccess,
   topics: readonly string[],
   options: ScanOptions,
 ): Promise<{ events: LoggedEvent[]; ranges: PartitionRange[] }> {
