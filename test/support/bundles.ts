@@ -1,5 +1,5 @@
 import { gzipSync } from "node:zlib";
-import { build, type Metafile } from "esbuild";
+import { build } from "esbuild";
 import type { FunctionDeclaration } from "../../functions/kit/declarations.ts";
 import { functionDeclarations } from "../../functions/registry.ts";
 import { FUNCTION_BUNDLING } from "../../lib/functions.ts";
@@ -20,7 +20,10 @@ export interface FunctionBundle {
   readonly gzipBytes: number;
   /** Packages with code in the bundle, with their bytes in the output. */
   readonly packages: ReadonlyMap<string, number>;
-  readonly metafile: Metafile;
+  /** Every input file in the bundle (metafile paths, relative to the repository). */
+  readonly inputs: readonly string[];
+  /** The bundle itself (`index.mjs`). */
+  readonly code: Uint8Array;
 }
 
 /** The npm package a metafile input belongs to, or `undefined` for the project's own files. */
@@ -41,20 +44,24 @@ function aliases(): Record<string, string> {
 }
 
 /**
- * Bundles one declared function.
+ * Bundles declared functions in one esbuild run (one entry point each, so each gets the bundle
+ * NodejsFunction would make; the run shares the parsing).
  *
  * @example
  * ```ts
- * const bundle = await bundleFunction(orderSagaDeclaration);
- * bundle.packages.has("kafkajs"); // false
+ * const [saga] = await bundleFunctions([orderSagaDeclaration]);
+ * saga.packages.has("kafkajs"); // false
  * ```
  */
-export async function bundleFunction(declaration: FunctionDeclaration): Promise<FunctionBundle> {
+export async function bundleFunctions(
+  declarations: readonly Pick<FunctionDeclaration, "name" | "entry">[],
+): Promise<FunctionBundle[]> {
   const result = await build({
-    entryPoints: [declaration.entry],
+    entryPoints: declarations.map((d) => ({ in: d.entry, out: `${d.name}/index` })),
     bundle: true,
     platform: "node",
     format: "esm",
+    outExtension: { ".js": ".mjs" },
     target: FUNCTION_BUNDLING.target ?? "node24",
     mainFields: FUNCTION_BUNDLING.mainFields ?? [],
     banner: { js: FUNCTION_BUNDLING.banner ?? "" },
@@ -62,36 +69,39 @@ export async function bundleFunction(declaration: FunctionDeclaration): Promise<
     sourcemap: FUNCTION_BUNDLING.sourceMap ?? false,
     sourcesContent: FUNCTION_BUNDLING.sourcesContent ?? true,
     alias: aliases(),
-    outfile: `out/${declaration.name}/index.mjs`,
+    outdir: "out",
     metafile: true,
     write: false,
     logLevel: "error",
   });
-  const code = result.outputFiles.find((f) => f.path.endsWith(".mjs"));
-  if (code === undefined) throw new Error(`esbuild produced no index.mjs for ${declaration.name}`);
-  const packages = new Map<string, number>();
-  for (const output of Object.values(result.metafile.outputs)) {
-    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+  return declarations.map((declaration) => {
+    const suffix = `out/${declaration.name}/index.mjs`;
+    const code = result.outputFiles.find((f) => f.path.endsWith(suffix));
+    const meta = Object.entries(result.metafile.outputs).find(([path]) => path === suffix)?.[1];
+    if (code === undefined || meta === undefined) {
+      throw new Error(`esbuild produced no ${suffix}`);
+    }
+    const packages = new Map<string, number>();
+    for (const [input, { bytesInOutput }] of Object.entries(meta.inputs)) {
       const name = packageOf(input);
       if (name !== undefined) packages.set(name, (packages.get(name) ?? 0) + bytesInOutput);
     }
-  }
-  return {
-    name: declaration.name,
-    bytes: code.contents.byteLength,
-    gzipBytes: gzipSync(code.contents, { level: 9 }).byteLength,
-    packages,
-    metafile: result.metafile,
-  };
+    return {
+      name: declaration.name,
+      bytes: code.contents.byteLength,
+      gzipBytes: gzipSync(code.contents, { level: 9 }).byteLength,
+      packages,
+      inputs: Object.keys(meta.inputs),
+      code: code.contents,
+    };
+  });
 }
 
-/** Every declared function's bundle, one at a time (esbuild is fast; memory stays low). */
-export async function bundleAll(
+/** Every declared function's bundle. */
+export function bundleAll(
   declarations: readonly FunctionDeclaration[] = functionDeclarations,
 ): Promise<FunctionBundle[]> {
-  const bundles: FunctionBundle[] = [];
-  for (const declaration of declarations) bundles.push(await bundleFunction(declaration));
-  return bundles;
+  return bundleFunctions(declarations);
 }
 
 if (import.meta.main) {

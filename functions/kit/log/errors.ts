@@ -35,6 +35,23 @@ export class ConsumerGroupActiveError extends Error {
   }
 }
 
+/**
+ * A log client's adapter could not be loaded: kafkajs is left out of the Lambda bundles (only
+ * the benchmarks and the local host choose it), so choosing it in a bundle ends here.
+ */
+export class LogClientUnavailableError extends Error {
+  readonly client: string;
+  constructor(client: string, adapter: string, options: { cause: unknown }) {
+    super(
+      `log client '${client}' is not available here (could not load ${adapter}: ${describe(options.cause)}); ` +
+        "it is for the benchmarks and the local host only — unset DUPLEX_KAFKA_CLIENT to use the default",
+      options,
+    );
+    this.name = "LogClientUnavailableError";
+    this.client = client;
+  }
+}
+
 function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
