@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_SEQUENCE } from "./limits.ts";
 
 /**
  * The one envelope every event travels in, on both lanes. It maps to CloudEvents attributes
@@ -65,7 +66,7 @@ export const envelopeFieldSchemas = {
   correlationId: z.string().min(1).max(256),
   causationId: z.string().min(1).max(256),
   traceparent: z.string().regex(TraceparentPattern).optional(),
-  sequence: z.number().int().min(1).optional(),
+  sequence: z.number().int().min(1).max(MAX_SEQUENCE).optional(),
 } as const;
 
 /** Human wording of {@link envelopeFieldSchemas}, used in error messages. */
@@ -82,5 +83,5 @@ export const envelopeFieldExpectations: Readonly<
   correlationId: "a non-empty string of at most 256 characters",
   causationId: "a non-empty string of at most 256 characters",
   traceparent: "a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)",
-  sequence: "an integer >= 1",
+  sequence: `an integer from 1 to ${MAX_SEQUENCE}`,
 };

@@ -43,3 +43,12 @@ export const KAFKA_MESSAGE_MAX_BYTES = 1_048_588;
  * 70 bytes of framing plus per-record overhead, so 1,000,000 bytes stays under the broker's limit.
  */
 export const LOG_LANE_MAX_RECORD_BYTES = 1_000_000;
+
+/**
+ * Digits of a fact's `sequence` on the wire: `ce_sequence` is zero-padded to this width so that
+ * its text sorts like its number (CloudEvents sequence extension). 15 digits are exact in a double.
+ */
+export const SEQUENCE_DIGITS = 15;
+
+/** The largest `sequence` an envelope may carry (fits {@link SEQUENCE_DIGITS} digits). */
+export const MAX_SEQUENCE = 10 ** SEQUENCE_DIGITS - 1;

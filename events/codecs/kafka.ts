@@ -1,6 +1,6 @@
 import type { EventEnvelope } from "../envelope.ts";
 import { MalformedEventError, PayloadTooLargeError } from "../errors.ts";
-import { LOG_LANE_MAX_RECORD_BYTES } from "../limits.ts";
+import { LOG_LANE_MAX_RECORD_BYTES, SEQUENCE_DIGITS } from "../limits.ts";
 import { decodeEvent, eventDefinition } from "../registry.ts";
 import type { TopicName } from "../topics.ts";
 import type { AnyEvent, EventTypeName } from "../types.ts";
@@ -15,9 +15,13 @@ import { parseJson } from "./json.ts";
  *   `ce_time` (occurredAt), `ce_subject` (aggregateId), and the extension attributes
  *   `ce_eventversion`, `ce_aggregatetype`, `ce_correlationid`, `ce_causationid`,
  *   `ce_traceparent` (W3C, the CloudEvents distributed-tracing extension) and `ce_sequence`
- *   (the fact's position in its aggregate's stream) when present.
+ *   (the fact's position in its aggregate's stream, zero-padded to {@link SEQUENCE_DIGITS}
+ *   digits so that its text sorts like its number, as the CloudEvents sequence extension
+ *   requires) when present.
  *
- * A CloudEvents-aware consumer reads these records as CloudEvents without knowing Duplex.
+ * A CloudEvents-aware consumer reads these records as CloudEvents without knowing Duplex. The
+ * decoder also reads **structured content mode** (`content-type: application/cloudevents+json`,
+ * the whole event as JSON in the value), which other CloudEvents producers may write.
  */
 export const CE_HEADERS = {
   specversion: "ce_specversion",
@@ -34,6 +38,17 @@ export const CE_HEADERS = {
   sequence: "ce_sequence",
   contentType: "content-type",
 } as const;
+
+/**
+ * `ce_sequence` text of a sequence number, zero-padded to {@link SEQUENCE_DIGITS} digits: its
+ * lexicographic order is the numeric order. Unpadded values written before are read the same.
+ */
+export function sequenceHeader(sequence: number): string {
+  return String(sequence).padStart(SEQUENCE_DIGITS, "0");
+}
+
+/** The content type of a CloudEvent in structured mode (the Kafka binding, section 3.2). */
+export const STRUCTURED_CONTENT_TYPE = "application/cloudevents+json";
 
 /** A record ready for any Kafka client: string headers, Buffer value. */
 export interface EncodedKafkaRecord {
@@ -85,7 +100,7 @@ export function toKafkaRecord(event: EventEnvelope): EncodedKafkaRecord {
     [CE_HEADERS.contentType]: "application/json",
   };
   if (event.traceparent !== undefined) headers[CE_HEADERS.traceparent] = event.traceparent;
-  if (event.sequence !== undefined) headers[CE_HEADERS.sequence] = String(event.sequence);
+  if (event.sequence !== undefined) headers[CE_HEADERS.sequence] = sequenceHeader(event.sequence);
   const record: EncodedKafkaRecord = {
     topic: definition.topic,
     key: event.aggregateId,
@@ -110,11 +125,20 @@ function text(value: Buffer | string | null | undefined): string | undefined {
 }
 
 /**
- * Decodes a Kafka record written by {@link toKafkaRecord} into the latest version of its type.
+ * Decodes a Kafka record into the latest version of its type: binary mode as
+ * {@link toKafkaRecord} writes it, or structured mode (a CloudEvent as JSON in the value).
  * Throws only the typed errors of `errors.ts`.
  */
 export function fromKafkaRecord(record: RawKafkaRecord): AnyEvent {
   const header = (name: string): string | undefined => text(record.headers[name]);
+  const contentType = header(CE_HEADERS.contentType)?.split(";")[0]?.trim().toLowerCase();
+  if (contentType === STRUCTURED_CONTENT_TYPE) return fromStructuredRecord(record);
+  if (contentType?.startsWith("application/cloudevents-batch")) {
+    throw new MalformedEventError(
+      {},
+      `content-type '${contentType}': batched CloudEvents are not supported on Kafka (the binding has no batch mode); send one event per record`,
+    );
+  }
   const eventVersionText = header(CE_HEADERS.eventVersion);
   const ref = {
     eventId: header(CE_HEADERS.id),
@@ -146,7 +170,63 @@ export function fromKafkaRecord(record: RawKafkaRecord): AnyEvent {
   });
 }
 
-/** Header text that is a decimal integer becomes a number; anything else is passed on as is. */
-function numeric(text: string | undefined): number | string | undefined {
-  return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : text;
+/**
+ * Header text that is a decimal integer of at most {@link SEQUENCE_DIGITS} digits (leading zeros
+ * included) becomes a number; anything else is passed on as is, for the envelope check to name.
+ */
+function numeric(value: unknown): unknown {
+  return typeof value === "string" && DECIMAL.test(value) ? Number(value) : value;
+}
+
+const DECIMAL = new RegExp(`^\\d{1,${SEQUENCE_DIGITS}}$`);
+
+/**
+ * Structured content mode: the value is one CloudEvent in JSON (`specversion`, `id`, `type`,
+ * `source`, `time`, `subject`, the extension attributes in lower case, and `data`, or
+ * `data_base64` holding JSON). Mapped to the envelope exactly as binary mode's headers are.
+ */
+function fromStructuredRecord(record: RawKafkaRecord): AnyEvent {
+  const valueText = text(record.value);
+  if (valueText === undefined) {
+    throw new MalformedEventError({}, "structured CloudEvent record has no value");
+  }
+  const parsed = parseJson(valueText, "structured CloudEvent (record value)");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new MalformedEventError({}, "structured CloudEvent: expected a JSON object as the value");
+  }
+  const ce = parsed as Record<string, unknown>;
+  const ref = {
+    eventId: typeof ce.id === "string" ? ce.id : undefined,
+    eventType: typeof ce.type === "string" ? ce.type : undefined,
+    eventVersion:
+      typeof numeric(ce.eventversion) === "number" ? Number(ce.eventversion) : undefined,
+  };
+  if (ce.specversion !== "1.0") {
+    throw new MalformedEventError(
+      ref,
+      `structured CloudEvent: unsupported specversion '${String(ce.specversion)}', expected '1.0'`,
+    );
+  }
+  let data: unknown = ce.data;
+  if (data === undefined && typeof ce.data_base64 === "string") {
+    data = parseJson(
+      Buffer.from(ce.data_base64, "base64").toString("utf8"),
+      "structured CloudEvent data_base64",
+      ref,
+    );
+  }
+  return decodeEvent({
+    eventId: ce.id,
+    eventType: ce.type,
+    eventVersion: numeric(ce.eventversion),
+    occurredAt: ce.time,
+    source: ce.source,
+    aggregateType: ce.aggregatetype,
+    aggregateId: ce.subject ?? text(record.key),
+    correlationId: ce.correlationid,
+    causationId: ce.causationid,
+    traceparent: ce.traceparent,
+    sequence: numeric(ce.sequence),
+    data,
+  });
 }

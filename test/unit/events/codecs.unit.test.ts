@@ -4,11 +4,21 @@ import {
   fromEventBridgeEvent,
   toEventBridgeEntry,
 } from "../../../events/codecs/eventbridge.ts";
-import { fromKafkaRecord, toKafkaRecord } from "../../../events/codecs/kafka.ts";
+import { fromKafkaRecord, sequenceHeader, toKafkaRecord } from "../../../events/codecs/kafka.ts";
 import { fromMskRecord, fromSqsMessageBody, toMskRecord } from "../../../events/codecs/lambda.ts";
 import { createEvent } from "../../../events/create.ts";
-import { MalformedEventError, PayloadTooLargeError } from "../../../events/errors.ts";
-import { FAST_LANE_MAX_ENTRY_BYTES, LOG_LANE_MAX_RECORD_BYTES } from "../../../events/limits.ts";
+import {
+  InvalidEnvelopeFieldError,
+  MalformedEventError,
+  MissingEnvelopeFieldError,
+  PayloadTooLargeError,
+} from "../../../events/errors.ts";
+import {
+  FAST_LANE_MAX_ENTRY_BYTES,
+  LOG_LANE_MAX_RECORD_BYTES,
+  MAX_SEQUENCE,
+  SEQUENCE_DIGITS,
+} from "../../../events/limits.ts";
 import { eventBridgeEventFor, sqsRecordFor } from "../../support/records.ts";
 import { oneOfEachType, sampleData } from "../../support/samples.ts";
 
@@ -45,11 +55,32 @@ describe("Kafka record codec (CloudEvents binary mode)", () => {
     );
   });
 
-  it("carries a fact's aggregate sequence as ce_sequence", () => {
+  it("carries a fact's aggregate sequence as ce_sequence, zero-padded so that it sorts", () => {
     const record = toKafkaRecord(sequenced);
-    expect(record.headers.ce_sequence).toBe("7");
+    expect(record.headers.ce_sequence).toBe("000000000000007");
     expect(fromKafkaRecord(record).sequence).toBe(7);
     expect(fromEventBridgeEvent(eventBridgeEventFor(sequenced)).event.sequence).toBe(7);
+    const texts = [9, 10, 2, 100, MAX_SEQUENCE].map(sequenceHeader);
+    expect(texts.every((t) => t.length === SEQUENCE_DIGITS)).toBe(true);
+    expect([...texts].sort()).toEqual([2, 9, 10, 100, MAX_SEQUENCE].map(sequenceHeader));
+  });
+
+  it("still reads the unpadded ce_sequence written before, and refuses one too long", () => {
+    const record = toKafkaRecord(sequenced);
+    const withSequence = (text: string) => ({
+      key: record.key,
+      value: record.value,
+      headers: { ...record.headers, ce_sequence: text },
+    });
+    expect(fromKafkaRecord(withSequence("7")).sequence).toBe(7);
+    expect(fromKafkaRecord(withSequence("12")).sequence).toBe(12);
+    expect(() => fromKafkaRecord(withSequence("1".repeat(SEQUENCE_DIGITS + 1)))).toThrow(
+      new InvalidEnvelopeFieldError(
+        { eventId: sequenced.eventId, eventType: "OrderPlaced", eventVersion: 2 },
+        "sequence",
+        `an integer from 1 to ${MAX_SEQUENCE}`,
+      ),
+    );
   });
 
   it("refuses a record over the log lane's limit", () => {
@@ -78,6 +109,63 @@ describe("Kafka record codec (CloudEvents binary mode)", () => {
     })();
     expect(error).toBeInstanceOf(MalformedEventError);
     expect(error?.message).toContain(`PlaceOrderRequested v1, event ${traced.eventId}`);
+  });
+});
+
+describe("Kafka record codec (CloudEvents structured mode)", () => {
+  /** The event as another CloudEvents producer writes it in structured mode. */
+  const structured = (event: typeof sequenced, overrides: Record<string, unknown> = {}) => ({
+    key: event.aggregateId,
+    value: JSON.stringify({
+      specversion: "1.0",
+      id: event.eventId,
+      type: event.eventType,
+      source: event.source,
+      time: event.occurredAt,
+      subject: event.aggregateId,
+      datacontenttype: "application/json",
+      eventversion: event.eventVersion,
+      aggregatetype: event.aggregateType,
+      correlationid: event.correlationId,
+      causationid: event.causationId,
+      sequence: sequenceHeader(event.sequence ?? 1),
+      data: event.data,
+      ...overrides,
+    }),
+    headers: { "content-type": "application/cloudevents+json; charset=UTF-8" },
+  });
+
+  it("decodes a structured CloudEvent to what binary mode decodes", () => {
+    expect(fromKafkaRecord(structured(sequenced))).toEqual(
+      fromKafkaRecord(toKafkaRecord(sequenced)),
+    );
+  });
+
+  it("decodes data_base64 holding JSON", () => {
+    const data_base64 = Buffer.from(JSON.stringify(sequenced.data)).toString("base64");
+    const record = structured(sequenced, { data: undefined, data_base64 });
+    expect(fromKafkaRecord(record).data).toEqual(fromKafkaRecord(toKafkaRecord(sequenced)).data);
+  });
+
+  it("names what is wrong with a structured record, never a missing binary header", () => {
+    expect(() => fromKafkaRecord(structured(sequenced, { specversion: "0.3" }))).toThrow(
+      /structured CloudEvent: unsupported specversion '0.3'/,
+    );
+    expect(() => fromKafkaRecord({ ...structured(sequenced), value: "[1]" })).toThrow(
+      /structured CloudEvent: expected a JSON object/,
+    );
+    expect(() => fromKafkaRecord(structured(sequenced, { causationid: undefined }))).toThrow(
+      new MissingEnvelopeFieldError(
+        { eventId: sequenced.eventId, eventType: "OrderPlaced", eventVersion: 2 },
+        "causationId",
+      ),
+    );
+    expect(() =>
+      fromKafkaRecord({
+        ...structured(sequenced),
+        headers: { "content-type": "application/cloudevents-batch+json" },
+      }),
+    ).toThrow(/batched CloudEvents are not supported on Kafka/);
   });
 });
 
