@@ -1,5 +1,6 @@
 /**
- * The tools the stack needs from the machine: Java 17+ (always, for Kafka and DynamoDB Local),
+ * The tools the stack needs from the machine: a JDK 17+ (always, for Kafka and DynamoDB Local;
+ * `javac` once, for DynamoDB Local's launcher),
  * Maven (once, to fetch their jars) and Python 3.9+ with venv (once, to install moto). Each check fails with
  * a {@link PrerequisiteError} saying which tool and how to install it.
  *
@@ -10,8 +11,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PrerequisiteError } from "./errors.ts";
 
+// A JDK, not only a JRE: DynamoDB Local's 127.0.0.1 launcher is compiled with javac at install.
 const INSTALL_JAVA =
-  "install a JDK or JRE 17+ (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless; " +
+  "install a JDK 17+ (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; " +
   "macOS: brew install openjdk@17), or set JAVA_HOME to one";
 const INSTALL_MAVEN =
   "install Maven 3.6+ (Debian/Ubuntu: sudo apt-get install maven; macOS: brew install maven)";
