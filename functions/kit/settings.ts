@@ -5,12 +5,24 @@ import { InvalidEnvironmentVariableError } from "./errors.ts";
  * in seconds. Each is read once, at cold start.
  */
 function seconds(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  return positive(name, fallback, "a positive number of seconds", Number.isFinite, env);
+}
+
+function count(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  return positive(name, fallback, "a positive whole number (a count)", Number.isInteger, env);
+}
+
+function positive(
+  name: string,
+  fallback: number,
+  expected: string,
+  valid: (value: number) => boolean,
+  env: NodeJS.ProcessEnv,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new InvalidEnvironmentVariableError(name, "a positive number of seconds");
-  }
+  if (!valid(value) || value <= 0) throw new InvalidEnvironmentVariableError(name, expected);
   return value;
 }
 
@@ -18,7 +30,7 @@ function seconds(name: string, fallback: number, env: NodeJS.ProcessEnv = proces
 export const fastLaneDeadlineSeconds = () => seconds("DUPLEX_FAST_LANE_DEADLINE_SECONDS", 60);
 
 /** Redeliveries of one command before the reconciler gives up (it is then in a DLQ). */
-export const maxRedeliveries = () => seconds("DUPLEX_FAST_LANE_MAX_REDELIVERIES", 3);
+export const maxRedeliveries = () => count("DUPLEX_FAST_LANE_MAX_REDELIVERIES", 3);
 
 /** How long a committed event may wait in the outbox before the sweeper publishes it. */
 export const outboxGraceSeconds = () => seconds("DUPLEX_OUTBOX_GRACE_SECONDS", 10);
