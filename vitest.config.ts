@@ -9,6 +9,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/**/*.unit.test.ts"],
           environment: "node",
+          setupFiles: ["test/support/cleanup.ts"],
           // Property tests run hundreds of cases; on a loaded 2-core machine 5 s was not enough.
           testTimeout: 30_000,
         },
@@ -18,6 +19,7 @@ export default defineConfig({
           name: "int",
           include: ["test/**/*.int.test.ts"],
           environment: "node",
+          setupFiles: ["test/support/cleanup.ts"],
           globalSetup: ["test/int/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 180_000,
@@ -31,6 +33,7 @@ export default defineConfig({
           name: "infra",
           include: ["test/**/*.infra.test.ts"],
           environment: "node",
+          setupFiles: ["test/support/cleanup.ts"],
           testTimeout: 300_000,
           fileParallelism: false,
         },

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { App, Stack } from "aws-cdk-lib";
@@ -7,6 +6,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import { type BuildDuplexAppOptions, buildDuplexApp } from "../../lib/app.ts";
 import type { DuplexStack } from "../../lib/duplex-stack.ts";
 import { loadStageSettings, type StageName, type StageSettings } from "../../lib/stages.ts";
+import { tempDir } from "../support/temp-dirs.ts";
 
 /** Shared helpers of the infrastructure tests: the repository's CDK context and synthesis. */
 
@@ -29,7 +29,7 @@ export function stageSettings(stage: StageName): StageSettings {
 /** A fresh app with the repository's context, without bundling (fast). */
 export function testApp(context: Record<string, unknown> = {}): App {
   return new App({
-    outdir: mkdtempSync(join(tmpdir(), "duplex-infra-")),
+    outdir: tempDir("duplex-infra-"),
     context: { ...cdkContext(), "aws:cdk:bundling-stacks": [], ...context },
   });
 }

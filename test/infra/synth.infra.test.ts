@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { allEventDefinitions } from "../../events/registry.ts";
 import { ENV } from "../../functions/kit/declarations.ts";
 import { functionDeclarations } from "../../functions/registry.ts";
 import { fastLaneCommands } from "../../lib/routes.ts";
+import { tempDir } from "../support/temp-dirs.ts";
 import { cfnLint } from "./cfn-lint.ts";
 import { props, REPOSITORY_ROOT, resourcesOfType, type TemplateJson } from "./support.ts";
 
@@ -30,7 +31,7 @@ const synths = new Map<string, StageSynth>();
 
 /** Runs `cdk synth -c stage=<stage>` in a child process. */
 function cdkSynth(stage: string): Promise<StageSynth> {
-  const outdir = mkdtempSync(join(tmpdir(), `duplex-cdk-${stage}-`));
+  const outdir = tempDir(`duplex-cdk-${stage}-`);
   const started = Date.now();
   const child = spawn(
     join(BIN, "cdk"),

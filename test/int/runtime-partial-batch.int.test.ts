@@ -9,8 +9,6 @@
  * And the edges of those semantics: concurrent batches of one function, a batch item failure that
  * names no record, and the same SQS message delivered again while its first delivery still runs.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEvent } from "../../events/create.ts";
@@ -38,6 +36,7 @@ import {
   since,
 } from "../support/runtime-stack.ts";
 import { sampleEvent } from "../support/samples.ts";
+import { tempDir } from "../support/temp-dirs.ts";
 
 let session: LocalSession;
 let dir: string;
@@ -47,7 +46,7 @@ beforeAll(async () => {
   const started = Date.now();
   // The host runs none of Duplex's functions: only the probes below take records.
   session = await LocalSession.start({ functions: [], settings: { logLevel: "WARN" } });
-  dir = mkdtempSync(join(tmpdir(), "duplex-probe-"));
+  dir = tempDir("duplex-probe-");
   note(`partial-batch: session ${session.name} up in ${since(started)} ms`);
 });
 
