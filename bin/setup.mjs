@@ -18,9 +18,20 @@ const stale =
   !existsSync(node24) ||
   statSync(installed).mtimeMs < statSync(lock).mtimeMs;
 
+// npm checks `engines` against the Node that runs npm, not the Node 24 the project installs and
+// runs on: under an older Node every package that needs 22+ prints an EBADENGINE block that asks
+// for nothing. Those are hidden here (errors still show); the README says why.
+const major = Number(process.versions.node.split(".")[0]);
+const quiet = major < 24 ? ["--loglevel=error"] : [];
+
 if (stale && process.env.DUPLEX_SKIP_INSTALL !== "1") {
   console.log("setup: installing npm packages from package-lock.json (first run only)…");
-  const result = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], {
+  if (quiet.length > 0) {
+    console.log(
+      `setup: npm runs on Node ${process.versions.node}; the project installs and uses its own Node 24, so npm's engine warnings are hidden`,
+    );
+  }
+  const result = spawnSync("npm", ["ci", "--no-audit", "--no-fund", ...quiet], {
     cwd: root,
     stdio: "inherit",
     shell: process.platform === "win32",

@@ -4,13 +4,14 @@
  * process behind, and bad input or a failed start says what is wrong without leaving anything
  * running. The file brings the stack back up in its original mode at the end, so the other test
  * files are unaffected (but it does stop the stack for a while: run it alone, not while others
- * use the stack).
+ * use the stack). When the stack was the user's, already up before the run, the whole file is
+ * skipped (see test/int/global-setup.ts) so that its state survives `npm test`.
  */
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stopDynamoDb } from "../../localstack/stack/dynamodb-local.ts";
 import {
   type BrokerCount,
@@ -71,17 +72,22 @@ function crashReports(): string[] {
   }
 }
 
+/** False when the stack is the user's: this file would stop it (global-setup.ts says so). */
+const mayRestart = inject("duplexMayRestartStack");
+
 beforeAll(async () => {
+  if (!mayRestart) return;
   before = await stackStatus();
   expect(before.up).toBe(true);
   brokers = before.brokerCount;
 });
 
 afterAll(async () => {
+  if (!mayRestart) return;
   await stackUp({ brokers, log: () => {} });
 }, 180_000);
 
-describe("stack commands", () => {
+describe.skipIf(!mayRestart)("stack commands", () => {
   it("`up` twice in a row is harmless and the second is fast", async () => {
     const first = await cli(["up", "--brokers", String(brokers)]);
     const second = await cli(["up", "--brokers", String(brokers)]);
