@@ -56,11 +56,12 @@ export const envelopeFieldSchemas = {
   eventType: z.string().regex(/^[A-Z][A-Za-z0-9]{0,127}$/),
   eventVersion: z.number().int().min(1),
   occurredAt: z.iso.datetime({ offset: true }),
+  // A pattern, not a refinement, so that the exported JSON Schemas carry the rule too.
   source: z
     .string()
     .min(1)
     .max(256)
-    .refine((s) => !s.startsWith("aws."), "must not start with 'aws.'"),
+    .regex(/^(?!aws\.)/, "must not start with 'aws.'"),
   aggregateType: z.string().regex(/^[A-Z][A-Za-z0-9]{0,63}$/),
   aggregateId: z.string().min(1).max(256),
   correlationId: z.string().min(1).max(256),

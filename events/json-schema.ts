@@ -6,6 +6,14 @@ import { envelopeFieldSchemas } from "./envelope.ts";
  * JSON Schema for every type and version, for consumers in other languages and for an EventBridge
  * schema registry. Files are committed under `events/schemas/` and `npm run catalog:check` fails
  * when they are stale.
+ *
+ * They describe what `decodeEvent` accepts, i.e. the zod schemas' **input**: a field with a
+ * default may be left out (it is not `required`), and properties the schema does not name are
+ * allowed, in the envelope and in `data` (the decoder ignores and drops them: a producer one
+ * version ahead may add an optional field, which FORWARD compatibility promises old readers
+ * accept). The `aws.` prefix rule of `source` is a `pattern`. The `x-duplex` keyword carries the
+ * catalog's metadata; strict validators must be told it exists (ajv:
+ * `ajv.addKeyword({ keyword: "x-duplex" })`, with `ajv-formats` for `uuid` and `date-time`).
  */
 
 const SCHEMA_BASE = "https://duplex.dev/schemas";
@@ -23,7 +31,7 @@ function envelopeWith(
     aggregateType: z.literal(definition.aggregateType),
     data,
   });
-  return z.toJSONSchema(envelope, { target, io: "output", unrepresentable: "any" });
+  return z.toJSONSchema(envelope, { target, io: "input", unrepresentable: "any" });
 }
 
 /** A file to write: path relative to `events/schemas/`, and its JSON. */
@@ -72,9 +80,10 @@ export function catalogSchemaFiles(definitions: readonly EventDefinition[]): Sch
           correlationId: envelopeFieldSchemas.correlationId,
           causationId: envelopeFieldSchemas.causationId,
           traceparent: envelopeFieldSchemas.traceparent,
+          sequence: envelopeFieldSchemas.sequence,
           data: definition.latestSchema,
         }),
-        { target: "draft-4", io: "output", unrepresentable: "any" },
+        { target: "draft-4", io: "input", unrepresentable: "any" },
       );
       files.push({
         path: `eventbridge/${definition.type}.json`,
