@@ -7,6 +7,7 @@
  * input of the issue is refused in one line, moving nothing.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
@@ -118,7 +119,13 @@ async function terminal(orderIds: readonly string[], timeoutMs: number) {
 beforeAll(async () => {
   duplexSession = await LocalSession.start({
     settings: { fastLaneDeadlineSeconds: 3 },
-    functionEnv: { "order-saga": sagaEnv, "saga-sweeper": sagaEnv },
+    functionEnv: {
+      "order-saga": sagaEnv,
+      "saga-sweeper": sagaEnv,
+      // Replayed commands are logged at INFO ("command handled" with the replay's name): the
+      // archive replay test reads them to see every replayed command reach its handler.
+      "order-commands": { POWERTOOLS_LOG_LEVEL: "INFO" },
+    },
   });
   name = duplexSession.name;
   const customer = `c-${name}`;
@@ -344,8 +351,21 @@ describe("duplex CLI drill (real local stack)", () => {
     const status = await duplex(name, "replay", "status", `${name}-replay-1`);
     expect((status.json.replay as { State: string }).State).toBe("COMPLETED");
 
-    // Every replayed command reached its handler (replay-name set) and was recognised as handled.
-    await new Promise((r) => setTimeout(r, 8_000));
+    // Every order's PlaceOrderRequested reached order-commands again, as a replay: the kit logs
+    // "command handled" with the replay's name once the command was run (or recognised by its
+    // idempotency record) and marked handled in the ledger.
+    const replayName = `${name}-replay-1`;
+    const placed = new Set(orders.map((o) => o.eventId));
+    const replayed = await duplexSession.waitFor(
+      `order-commands to log every PlaceOrderRequested of ${replayName} as handled`,
+      async () => {
+        const seen = handledReplays("order-commands", replayName);
+        return [...placed].every((id) => seen.has(id)) ? seen : undefined;
+      },
+      60_000,
+    );
+    expect([...placed].filter((id) => !replayed.has(id))).toEqual([]);
+    // ...and each was a no-op: no fact on the log, no aggregate version, no read model changed.
     const lag = await duplex(name, "lag");
     expect((lag.json.groups as { lag: number }[]).every((g) => g.lag === 0)).toBe(true);
     expect(await snapshot()).toEqual(before);
@@ -429,9 +449,42 @@ async function snapshot() {
     (await readModels.pointer("order-summary", true)).liveVersion,
   );
   const levels = await readModels.all("inventory-levels", 1);
+  const aggregates = duplexSession.store("aggregates");
+  const versions: Record<string, number> = {};
+  for (const order of orders) {
+    const key = `Order#${order.aggregateId}`;
+    versions[key] = (await aggregates.load(key, null)).version;
+  }
   return {
     facts,
+    versions,
     summaries: [...summaries.entries()].sort(),
     levels: [...levels.entries()].sort(),
   };
+}
+
+/**
+ * Event ids a function logged as handled in an archive replay (`"command handled"` with the
+ * replay's name, at INFO), from its log in `.duplex/logs/functions/`.
+ */
+function handledReplays(functionName: string, replayName: string): Set<string> {
+  let text = "";
+  try {
+    text = readFileSync(join(root, ".duplex", "logs", "functions", `${functionName}.log`), "utf8");
+  } catch {
+    return new Set();
+  }
+  const ids = new Set<string>();
+  for (const line of text.split("\n")) {
+    if (!line.includes(replayName)) continue;
+    try {
+      const entry = JSON.parse(line) as { message?: string; replayName?: string; eventId?: string };
+      if (entry.message === "command handled" && entry.replayName === replayName && entry.eventId) {
+        ids.add(entry.eventId);
+      }
+    } catch {
+      // a line that is not JSON (stderr of the worker) is not a handled command
+    }
+  }
+  return ids;
 }
