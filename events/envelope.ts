@@ -48,7 +48,8 @@ export const ENVELOPE_FIELDS = [
   "data",
 ] as const;
 
-const TraceparentPattern = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+/** A W3C `traceparent` header (version 00). */
+export const TraceparentPattern = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** What each envelope attribute must look like; `data` is checked by the event type's schema. */
 export const envelopeFieldSchemas = {

@@ -1,3 +1,4 @@
+import { declaration as commandApi } from "./command-api/function.ts";
 import { declaration as customerCommands } from "./customer-commands/function.ts";
 import { declaration as customerOrdersProjector } from "./customer-orders-projector/function.ts";
 import { declaration as deliveryCommands } from "./delivery-commands/function.ts";
@@ -11,6 +12,7 @@ import { declaration as orderSaga } from "./order-saga/function.ts";
 import { declaration as orderSummaryProjector } from "./order-summary-projector/function.ts";
 import { declaration as outboxSweeper } from "./outbox-sweeper/function.ts";
 import { declaration as paymentCommands } from "./payment-commands/function.ts";
+import { declaration as queryApi } from "./query-api/function.ts";
 import { declaration as sagaSweeper } from "./saga-sweeper/function.ts";
 import { declaration as salesAnalyticsProjector } from "./sales-analytics-projector/function.ts";
 import { declaration as topicProvisioner } from "./topic-provisioner/function.ts";
@@ -35,4 +37,6 @@ export const functionDeclarations: readonly FunctionDeclaration[] = [
   outboxSweeper,
   sagaSweeper,
   topicProvisioner,
+  commandApi,
+  queryApi,
 ];

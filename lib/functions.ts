@@ -459,6 +459,7 @@ export class DuplexFunctions extends Construct {
       log: "Invoked only synchronously by MSK event source mappings; records that still fail go to the dead-letters topic (the mapping's on-failure destination), so a function DLQ (async invocations only) would never receive anything.",
       "custom-resource":
         "Invoked only synchronously by the CDK provider framework during deployments; a failure fails the CloudFormation operation, which is the right outcome.",
+      http: "Invoked only synchronously by API Gateway (HTTP API, Lambda proxy integration); a failure is the HTTP answer (a 5xx the client sees and retries), so a function DLQ (async invocations only) would never receive anything.",
     };
     Validations.of(scope).acknowledge({ id: "Serverless-LambdaDLQ", reason: why[kind] });
     if (kind === "fast-lane") {

@@ -1,6 +1,6 @@
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { TopicName } from "../events/topics.ts";
-import type { ResourceNeed, TableName } from "../functions/kit/declarations.ts";
+import type { LogInspectNeed, ResourceNeed, TableName } from "../functions/kit/declarations.ts";
 import type { KafkaArns } from "./kafka-arns.ts";
 
 /**
@@ -71,6 +71,15 @@ export const KAFKA_ACTIONS = {
     "kafka-cluster:AlterTopicDynamicConfiguration",
     "kafka-cluster:DeleteTopic",
   ],
+  /** Reading topics through short-lived reader groups (operators' queries). */
+  inspectTopic: ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
+  inspectReaderGroup: [
+    "kafka-cluster:DescribeGroup",
+    "kafka-cluster:AlterGroup",
+    "kafka-cluster:DeleteGroup",
+  ],
+  /** Committed offsets and members of a group (lag). */
+  observeGroup: ["kafka-cluster:DescribeGroup"],
   /** What Lambda's MSK event source mapping calls on the control plane. */
   mappingControlPlane: ["kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers"],
 } as const;
@@ -121,6 +130,7 @@ export function statementsForNeed(
         }),
       ];
     case "log":
+      if (need.access === "inspect") return inspectStatements(need, targets.kafka);
       return kafkaStatements(need.access, need.topics, targets.kafka);
     case "metrics":
       // Metrics leave as CloudWatch embedded metric format on stdout (Powertools Metrics):
@@ -171,6 +181,40 @@ export function kafkaStatements(
         new PolicyStatement({ actions: [...KAFKA_ACTIONS.adminTopic], resources: topicArns }),
       ];
   }
+}
+
+/**
+ * Statements for reading the log as an operator: read the topics, use reader groups under one
+ * prefix (created and deleted per query, so their names cannot be known in advance: the one
+ * prefix wildcard of these statements), and describe the observed groups' offsets.
+ *
+ * @example
+ * ```ts
+ * inspectStatements({ kind: "log", access: "inspect", topics: ["order-events"],
+ *   readerGroupPrefix: "duplex-query-api", observedGroups: ["duplex-order-summary-projector.order-events"] }, arns);
+ * ```
+ */
+export function inspectStatements(need: LogInspectNeed, kafka: KafkaArns): PolicyStatement[] {
+  const statements = [
+    new PolicyStatement({ actions: [...KAFKA_ACTIONS.connect], resources: [kafka.cluster] }),
+    new PolicyStatement({
+      actions: [...KAFKA_ACTIONS.inspectTopic],
+      resources: need.topics.map((t) => kafka.topic(t)),
+    }),
+    new PolicyStatement({
+      actions: [...KAFKA_ACTIONS.inspectReaderGroup],
+      resources: [kafka.groupsStartingWith(`${need.readerGroupPrefix}.`)],
+    }),
+  ];
+  if (need.observedGroups.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        actions: [...KAFKA_ACTIONS.observeGroup],
+        resources: need.observedGroups.map((g) => kafka.group(g)),
+      }),
+    );
+  }
+  return statements;
 }
 
 /**

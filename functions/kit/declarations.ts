@@ -56,7 +56,30 @@ export interface CustomResourceTrigger {
   readonly kind: "custom-resource";
 }
 
-export type Trigger = FastLaneTrigger | LogTrigger | ScheduleTrigger | CustomResourceTrigger;
+/** One HTTP route of a function; paths use API Gateway's `{name}` parameters. */
+export interface HttpRoute {
+  readonly method: "GET" | "POST";
+  /** e.g. `/commands/{type}`. */
+  readonly path: string;
+}
+
+/**
+ * HTTP routes: an API Gateway HTTP API (payload format 2.0, Lambda proxy integration) on AWS, the
+ * local functions host's HTTP server locally. Both build the same request event.
+ */
+export interface HttpTrigger {
+  readonly kind: "http";
+  readonly routes: readonly HttpRoute[];
+  /** Largest request body the function accepts; larger ones get `413` before any parsing. */
+  readonly maxBodyBytes: number;
+}
+
+export type Trigger =
+  | FastLaneTrigger
+  | LogTrigger
+  | ScheduleTrigger
+  | CustomResourceTrigger
+  | HttpTrigger;
 
 /** The DynamoDB tables of Duplex. */
 export type TableName = "aggregates" | "sagas" | "idempotency" | "read-models" | "command-ledger";
@@ -70,8 +93,24 @@ export type ResourceNeed =
       readonly access: "produce" | "consume" | "admin";
       readonly topics: readonly TopicName[];
     }
+  | LogInspectNeed
   | { readonly kind: "fast-lane-queues"; readonly access: "send" }
   | { readonly kind: "metrics" };
+
+/**
+ * Reading the log as an operator does (a flow's events, an aggregate's history, consumer lag):
+ * topics are read through short-lived consumer groups named `<readerGroupPrefix>.*`, and the
+ * committed offsets of `observedGroups` are described to measure their lag.
+ */
+export interface LogInspectNeed {
+  readonly kind: "log";
+  readonly access: "inspect";
+  readonly topics: readonly TopicName[];
+  /** Prefix of the reader groups (e.g. `duplex-query-api`); IAM is granted on `<prefix>.*`. */
+  readonly readerGroupPrefix: string;
+  /** Consumer groups whose offsets and members are described (lag). */
+  readonly observedGroups: readonly string[];
+}
 
 /** A Lambda function of Duplex; `T` keeps its trigger's literal types (e.g. the commands routed). */
 export interface FunctionDeclaration<T extends Trigger = Trigger> {

@@ -8,6 +8,7 @@ import { namespacedProducer, physicalTopic } from "../../functions/kit/log/names
 import type { LogClient, LogProducer } from "../../functions/kit/log/port.ts";
 import { functionDeclarations } from "../../functions/registry.ts";
 import type { LocalEndpoints } from "../stack/endpoints.ts";
+import { type HttpGateway, startHttpGateway } from "./http-gateway.ts";
 import { LocalFunction } from "./local-function.ts";
 import { LogPoller } from "./log-poller.ts";
 import type { LocalResources } from "./resources.ts";
@@ -41,6 +42,11 @@ export interface HostOptions {
   /** SQS pollers per queue (Lambda starts with five). */
   readonly pollersPerQueue?: number;
   readonly logDir?: string;
+  /**
+   * Port of the local HTTP API (the functions with an `http` trigger) on 127.0.0.1; 0 (the
+   * default) picks a free one. The URL is `host.api?.url` and in the session description.
+   */
+  readonly apiPort?: number;
 }
 
 export interface HostStats {
@@ -69,6 +75,8 @@ export class FunctionHost {
   readonly sqsPollers: SqsPoller[] = [];
   readonly logPollers: LogPoller[] = [];
   readonly #timers: NodeJS.Timeout[] = [];
+  readonly #httpFunctions: LocalFunction[] = [];
+  #api: HttpGateway | undefined;
   readonly #log: LogClient;
   readonly #deadLetters: LogProducer;
   readonly options: HostOptions;
@@ -201,7 +209,13 @@ export class FunctionHost {
     for (const poller of this.logPollers) if (poller.functionName === functionName) poller.start();
   }
 
+  /** The local HTTP API, when a declared function has an `http` trigger. */
+  get api(): HttpGateway | undefined {
+    return this.#api;
+  }
+
   async stop(): Promise<void> {
+    await this.#api?.close();
     for (const timer of this.#timers) clearInterval(timer);
     await Promise.all([
       ...this.sqsPollers.map((p) => p.stop()),
@@ -270,6 +284,9 @@ export class FunctionHost {
           this.#timers.push(timer);
           break;
         }
+        case "http":
+          this.#httpFunctions.push(fn);
+          break;
         default: {
           const unreachable: never = trigger;
           throw new Error(`unknown trigger ${JSON.stringify(unreachable)}`);
@@ -281,5 +298,8 @@ export class FunctionHost {
     }
     for (const poller of this.sqsPollers) poller.start();
     for (const poller of this.logPollers) poller.start();
+    if (this.#httpFunctions.length > 0) {
+      this.#api = await startHttpGateway(this.#httpFunctions, this.options.apiPort ?? 0);
+    }
   }
 }

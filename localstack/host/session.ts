@@ -48,6 +48,8 @@ export interface SessionDescription {
   readonly pid: number;
   /** The host's control endpoint (stop/start a consumer group), when the session runs a host. */
   readonly control?: ControlEndpoint;
+  /** The local HTTP API (command and query API), when the session runs a host. */
+  readonly api?: { readonly url: string };
 }
 
 const sessionsDir = join(duplexHome, "sessions");
@@ -181,6 +183,7 @@ export class LocalSession {
       ...(this.#control === undefined
         ? {}
         : { control: { url: this.#control.url, token: this.#control.token } }),
+      ...(this.host?.api === undefined ? {} : { api: { url: this.host.api.url } }),
     };
   }
 

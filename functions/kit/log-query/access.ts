@@ -10,4 +10,11 @@ export interface LogAccess {
   readonly admin: LogAdmin;
   /** Prefix of topics and consumer groups. */
   readonly topicPrefix: string;
+  /**
+   * First part of the short-lived reader groups' names (`<readerName>.<purpose>.<random>`), so
+   * IAM can grant exactly those groups.
+   *
+   * @default "duplex-cli"
+   */
+  readonly readerName?: string;
 }

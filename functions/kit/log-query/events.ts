@@ -58,6 +58,7 @@ export async function scanEvents(
       admin: target.admin,
       groupPrefix: target.topicPrefix,
       purpose: options.purpose,
+      readerName: target.readerName,
     },
     ranges,
     (record) => {

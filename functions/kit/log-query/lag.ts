@@ -122,7 +122,13 @@ export async function measureLag(
           if (list.length === 0) byTopicPartition.delete(key);
         }
         await readRanges(
-          { log: target.log, admin: target.admin, groupPrefix: prefix, purpose: "lag" },
+          {
+            log: target.log,
+            admin: target.admin,
+            groupPrefix: prefix,
+            purpose: "lag",
+            readerName: target.readerName,
+          },
           pass,
           (record) => {
             let at = new Date(record.timestamp).toISOString();

@@ -49,6 +49,8 @@ export interface ReadOptions {
   readonly groupPrefix: string;
   /** Part of the reader group's name (`duplex-cli.<purpose>.<random>`), for `kafka-consumer-groups`. */
   readonly purpose: string;
+  /** First part of the reader group's name (default `duplex-cli`). */
+  readonly readerName?: string | undefined;
   readonly timeoutMs?: number;
 }
 
@@ -73,7 +75,7 @@ export async function readRanges(
     if (range.to > range.from) remaining.set(`${range.topic}:${range.partition}`, range.to);
   }
   if (remaining.size === 0) return 0;
-  const groupId = `${options.groupPrefix}duplex-cli.${options.purpose}.${randomBytes(4).toString("hex")}`;
+  const groupId = `${options.groupPrefix}${options.readerName ?? "duplex-cli"}.${options.purpose}.${randomBytes(4).toString("hex")}`;
   const topics = [...new Set(ranges.filter((r) => r.to > r.from).map((r) => r.topic))];
   for (const topic of topics) {
     await options.admin.setGroupOffsets(
