@@ -13,6 +13,7 @@ import { DuplexTables } from "./data.ts";
 import { EventLog } from "./event-log.ts";
 import { FastLane } from "./fast-lane.ts";
 import { DuplexFunctions, VISIBILITY_TIMEOUT_FACTOR } from "./functions.ts";
+import { DuplexHttpApi } from "./http-api.ts";
 import { DuplexKeys } from "./keys.ts";
 import { DuplexNetwork } from "./network.ts";
 import { DuplexObservability } from "./observability/dashboard.ts";
@@ -81,6 +82,7 @@ export class DuplexStack extends Stack {
   readonly fastLane: FastLane;
   readonly functions: DuplexFunctions;
   readonly observability: DuplexObservability;
+  readonly httpApi: DuplexHttpApi;
   private readonly pinnedAvailabilityZones: readonly string[] | null;
 
   constructor(scope: Construct, id: string, props: DuplexStackProps) {
@@ -208,6 +210,19 @@ export class DuplexStack extends Stack {
       ...settings.fastLane.additionalProducerRoleArns,
     ]);
 
+    this.httpApi = new DuplexHttpApi(this, "HttpApi", {
+      namePrefix: this.namePrefix,
+      functions: this.functions.all().filter((f) => f.declaration.trigger.kind === "http"),
+      auth:
+        settings.httpApi.auth === "jwt" && settings.httpApi.jwt !== null
+          ? { kind: "jwt", ...settings.httpApi.jwt }
+          : { kind: "iam" },
+      throttlingRateLimit: settings.httpApi.throttlingRateLimit,
+      throttlingBurstLimit: settings.httpApi.throttlingBurstLimit,
+      accessLogRetention: settings.httpApi.accessLogRetentionDays as RetentionDays,
+      logsKey: this.keys.logs,
+    });
+
     this.observability = new DuplexObservability(this, "Observability", {
       namePrefix: this.namePrefix,
       clusterName: this.eventLog.clusterName,
@@ -243,6 +258,13 @@ export class DuplexStack extends Stack {
       errorThreshold: settings.observability.errorThreshold,
       throttleThreshold: settings.observability.throttleThreshold,
       alarmTopicKey: this.keys.messaging,
+      httpApi: {
+        name: `${this.namePrefix}-api`,
+        apiId: this.httpApi.api.apiId,
+        serverErrorThreshold: settings.httpApi.serverErrorThreshold,
+        latencyP99Ms: settings.httpApi.latencyP99Ms,
+        clientErrorRatePercent: settings.httpApi.clientErrorRatePercent,
+      },
     });
 
     addStackOutputs(this, {
@@ -252,6 +274,7 @@ export class DuplexStack extends Stack {
       functions: this.functions,
       alarmTopicArn: this.observability.alarmTopic.topicArn,
       dashboardName: this.observability.dashboard.dashboardName,
+      apiUrl: this.httpApi.url,
     });
   }
 

@@ -33,6 +33,7 @@ export const OUTPUT_KEY = {
   clusterArn: "ClusterArn",
   alarmTopicArn: "AlarmTopicArn",
   dashboardName: "DashboardName",
+  apiUrl: "ApiUrl",
   table: (table: TableName) => `Table${pascalCase(table)}Name`,
   commandQueueUrl: (command: string) => `${command}QueueUrl`,
   commandDeadLetterQueueUrl: (command: string) => `${command}DeadLetterQueueUrl`,

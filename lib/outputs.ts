@@ -20,6 +20,8 @@ export interface StackOutputSources {
   readonly functions: DuplexFunctions;
   readonly alarmTopicArn: string;
   readonly dashboardName: string;
+  /** URL of the HTTP API (command and query API). */
+  readonly apiUrl: string;
 }
 
 /**
@@ -47,6 +49,7 @@ export function addStackOutputs(scope: Construct, sources: StackOutputSources): 
   out(OUTPUT_KEY.clusterArn, eventLog.clusterArn, "The MSK cluster");
   out(OUTPUT_KEY.alarmTopicArn, sources.alarmTopicArn, "Subscribe to receive the alarms");
   out(OUTPUT_KEY.dashboardName, sources.dashboardName, "The CloudWatch dashboard");
+  out(OUTPUT_KEY.apiUrl, sources.apiUrl, "The HTTP API: POST /commands/{type}, GET queries");
   for (const [name, table] of sources.tables.all()) {
     out(OUTPUT_KEY.table(name), table.tableName, `DynamoDB table ${name}`);
   }

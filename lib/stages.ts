@@ -149,6 +149,37 @@ const ObservabilitySettingsSchema = z
   })
   .strict();
 
+/** Settings of the HTTP API (command and query API). */
+const HttpApiSettingsSchema = z
+  .object({
+    /** `iam` (SigV4-signed requests, the default) or `jwt` (the authorizer below). */
+    auth: z.enum(["iam", "jwt"]),
+    /** The JWT authorizer's issuer and audiences; required with `auth: "jwt"`. */
+    jwt: z
+      .object({
+        issuer: z.string().url({ message: "expected the issuer URL (https://...)" }),
+        audience: z.array(z.string().min(1)).min(1),
+      })
+      .strict()
+      .nullable(),
+    /** Steady-state requests per second of the stage. */
+    throttlingRateLimit: z.number().positive().max(10_000),
+    /** Burst of the stage's token bucket. */
+    throttlingBurstLimit: z.number().int().min(1).max(5_000),
+    accessLogRetentionDays: logRetentionDays,
+    /** 5xx answers in 5 minutes that raise the 5xx alarm. */
+    serverErrorThreshold: z.number().int().min(1),
+    /** p99 latency (ms, over 5 minutes) that raises the latency alarm. */
+    latencyP99Ms: z.number().int().min(10).max(30_000),
+    /** Percent of requests answered 4xx (over 5 minutes) that raises the 4xx-rate alarm. */
+    clientErrorRatePercent: z.number().min(1).max(100),
+  })
+  .strict()
+  .refine((v) => v.auth !== "jwt" || v.jwt !== null, {
+    message: 'auth "jwt" needs jwt: { issuer, audience }',
+    path: ["jwt"],
+  });
+
 const StageSettingsSchema = z
   .object({
     network: NetworkSettingsSchema,
@@ -157,6 +188,7 @@ const StageSettingsSchema = z
     functions: FunctionSettingsSchema,
     data: DataSettingsSchema,
     observability: ObservabilitySettingsSchema,
+    httpApi: HttpApiSettingsSchema,
   })
   .strict();
 
@@ -168,6 +200,7 @@ export type FastLaneSettings = StageSettings["fastLane"];
 export type FunctionSettings = StageSettings["functions"];
 export type DataSettings = StageSettings["data"];
 export type ObservabilitySettings = StageSettings["observability"];
+export type HttpApiSettings = StageSettings["httpApi"];
 
 /** A stage setting that is missing or wrong; names the stage and the field. */
 export class StageConfigError extends Error {

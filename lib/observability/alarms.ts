@@ -102,6 +102,39 @@ export class AlarmFactory {
     });
   }
 
+  /** Fires when an HTTP API answers `threshold` or more 5xx in a period. */
+  apiServerErrors(name: string, errors: IMetric, threshold: number): Alarm {
+    return this.threshold({
+      id: `api-5xx-${name}`,
+      metric: errors,
+      threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description: `HTTP API ${name} answered ${threshold} or more 5xx in a period: a function fails or the log refuses commands (503).`,
+    });
+  }
+
+  /** Fires when an HTTP API's p99 latency stays above `thresholdMs` for `periods` periods. */
+  apiLatency(name: string, p99: IMetric, thresholdMs: number, periods: number): Alarm {
+    return this.threshold({
+      id: `api-latency-${name}`,
+      metric: p99,
+      threshold: thresholdMs,
+      evaluationPeriods: periods,
+      description: `HTTP API ${name}: p99 latency above ${thresholdMs} ms for ${periods} period(s).`,
+    });
+  }
+
+  /** Fires when more than `percent` % of an HTTP API's requests are answered 4xx, for `periods`. */
+  apiClientErrorRate(name: string, rate: IMetric, percent: number, periods: number): Alarm {
+    return this.threshold({
+      id: `api-4xx-rate-${name}`,
+      metric: rate,
+      threshold: percent,
+      evaluationPeriods: periods,
+      description: `HTTP API ${name}: more than ${percent} % of requests answered 4xx for ${periods} period(s) (a broken client, or auth misconfigured).`,
+    });
+  }
+
   /** Any threshold alarm. */
   threshold(spec: ThresholdAlarmSpec): Alarm {
     const alarm = new Alarm(this.scope, spec.id, {

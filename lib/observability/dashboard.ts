@@ -15,6 +15,7 @@ import { Construct } from "constructs";
 import { AlarmFactory } from "./alarms.ts";
 import {
   FastLaneMetricFactory,
+  HttpApiMetricFactory,
   LambdaMetricFactory,
   MskMetricFactory,
   QueueMetricFactory,
@@ -45,6 +46,18 @@ export interface WatchedCommand {
 export interface WatchedDeadLetterQueue {
   readonly name: string;
   readonly queue: IQueue;
+}
+
+/** An HTTP API and what its alarms fire on. */
+export interface WatchedHttpApi {
+  readonly name: string;
+  readonly apiId: string;
+  /** 5xx answers in 5 minutes. */
+  readonly serverErrorThreshold: number;
+  /** p99 latency in milliseconds, over 5 minutes. */
+  readonly latencyP99Ms: number;
+  /** Percent of requests answered 4xx, over 5 minutes. */
+  readonly clientErrorRatePercent: number;
 }
 
 /** Properties of {@link DuplexObservability}. */
@@ -85,6 +98,12 @@ export interface DuplexObservabilityProps {
    * @default - SNS's own encryption
    */
   readonly alarmTopicKey?: IKey;
+  /**
+   * The HTTP API (command and query API) with its alarm thresholds.
+   *
+   * @default - no HTTP API alarms or widgets
+   */
+  readonly httpApi?: WatchedHttpApi;
 }
 
 /**
@@ -175,6 +194,19 @@ export class DuplexObservability extends Construct {
       );
     }
 
+    const api = props.httpApi && new HttpApiMetricFactory(props.httpApi.apiId, Duration.minutes(5));
+    if (props.httpApi && api) {
+      const { name } = props.httpApi;
+      this.alarms.apiServerErrors(name, api.serverErrors(), props.httpApi.serverErrorThreshold);
+      this.alarms.apiLatency(name, api.latencyP99(), props.httpApi.latencyP99Ms, 1);
+      this.alarms.apiClientErrorRate(
+        name,
+        api.clientErrorRate(),
+        props.httpApi.clientErrorRatePercent,
+        1,
+      );
+    }
+
     const graph = (title: string, left: IMetric[], width = 12): GraphWidget =>
       new GraphWidget({ title, left, width, height: 6, legendPosition: undefined });
     const logReaders = props.functions.filter((f) => f.readsTheLog);
@@ -244,6 +276,16 @@ export class DuplexObservability extends Construct {
         ),
       ],
     ];
+    if (api) {
+      rows.push([
+        graph("HTTP API: requests, 4xx, 5xx (per 5 min)", [
+          api.requests(),
+          api.clientErrors(),
+          api.serverErrors(),
+        ]),
+        graph("HTTP API: latency p99 (ms)", [api.latencyP99()]),
+      ]);
+    }
     this.dashboard = new Dashboard(this, "Dashboard", {
       dashboardName: props.namePrefix,
       widgets: rows,

