@@ -25,6 +25,7 @@ import { ENV, tableEnvVar } from "../functions/kit/declarations.ts";
 import type { DuplexTables } from "./data.ts";
 import type { EventLog } from "./event-log.ts";
 import type { FastLane } from "./fast-lane.ts";
+import { nagResourceName } from "./nag.ts";
 import { mappingStatements, statementsForNeed } from "./permissions.ts";
 import { DeadLetterQueue } from "./queues.ts";
 import type { FastLaneRoute, LogMapping, ScheduleRoute } from "./routes.ts";
@@ -257,6 +258,13 @@ export class DuplexFunctions extends Construct {
     this.grantBasics(declaration, role, logGroup, scheduleDeadLetterQueue);
     for (const need of declaration.resources) {
       for (const statement of statementsForNeed(need, this.targets())) role.addToPolicy(statement);
+      if (need.kind === "log" && need.access === "inspect") {
+        const readers = this.props.eventLog.arns.groupsStartingWith(`${need.readerGroupPrefix}.`);
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${nagResourceName(role, readers)}]`,
+          reason: `Reader groups the function creates and deletes per query (${need.readerGroupPrefix}.<purpose>.<random>) cannot be named in advance: DescribeGroup/AlterGroup/DeleteGroup on that one name prefix, in this cluster only; topics and observed groups are exact ARNs.`,
+        });
+      }
     }
 
     const kafkaMappings = this.wireTrigger(declaration, fn, role);

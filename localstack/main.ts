@@ -6,6 +6,8 @@
  * if one fails.
  */
 import { parseArgs } from "node:util";
+import type { EventEnvelope } from "../events/envelope.ts";
+import { type HttpPlacement, placeViaHttp } from "./demo/http-placer.ts";
 import type { InvariantResult } from "./demo/invariants.ts";
 import {
   everyOrderTerminal,
@@ -17,6 +19,7 @@ import { RunMonitor } from "./demo/monitor.ts";
 import { bold, dim, green, ProgressView, red } from "./demo/progress.ts";
 import type { OrderOutcome } from "./demo/workload.ts";
 import { buildWorkload, expectedStatus } from "./demo/workload.ts";
+import { API_PORT_ENV, DEFAULT_API_PORT } from "./host/http-gateway.ts";
 import { LocalSession } from "./host/session.ts";
 import { describeStackError, stackUp } from "./stack/index.ts";
 
@@ -31,14 +34,17 @@ options:
   --failure-share F   share of orders designed to fail, 0-1 (default 0.25)
   --seed N            workload seed                        (default 42)
   --timeout S         give up waiting for orders after S s (default 240)
-  --serve             keep the functions host running after the summary (for the duplex CLI)
+  --serve             keep the functions host running after the summary (for the duplex CLI,
+                      the console and the HTTP API on 127.0.0.1:$DUPLEX_API_PORT, default 8787)
+  --via publish|http  place orders with the publisher (default) or through the HTTP command API
   --json              print the summary as JSON
   -h, --help          this text
 
 examples:
   npm start
   npm start -- --orders 500 --rate 5 --failure-share 0.4 --seed 7
-  npm start -- --orders 200 --rate 0    # one burst: shows queueing and saga timeouts under load`;
+  npm start -- --orders 200 --rate 0    # one burst: shows queueing and saga timeouts under load
+  npm start -- --via http --serve       # orders through POST /commands/PlaceOrderRequested`;
 
 function parse() {
   const { values } = parseArgs({
@@ -50,6 +56,7 @@ function parse() {
       seed: { type: "string", default: "42" },
       timeout: { type: "string", default: "240" },
       serve: { type: "boolean", default: false },
+      via: { type: "string", default: "publish" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -74,6 +81,13 @@ function parse() {
     seed: Math.floor(number("seed", values.seed, 0, 2 ** 31)),
     timeoutSeconds: number("timeout", values.timeout, 10, 86_400),
     serve: values.serve,
+    via: ((via: string) => {
+      if (via !== "publish" && via !== "http") {
+        console.error(`--via: expected publish or http, got '${via}'`);
+        process.exit(2);
+      }
+      return via;
+    })(values.via),
     json: values.json,
   };
 }
@@ -95,11 +109,24 @@ try {
 }
 
 const sessionName = "demo";
+// The HTTP API listens on a fixed port when someone will call it from outside this process.
+const apiPortRaw = process.env[API_PORT_ENV];
+const apiPort =
+  apiPortRaw !== undefined && apiPortRaw !== ""
+    ? Number(apiPortRaw)
+    : options.serve
+      ? DEFAULT_API_PORT
+      : 0;
+if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65_535) {
+  console.error(`${API_PORT_ENV}: expected a port number, got '${apiPortRaw}'`);
+  process.exit(2);
+}
 await LocalSession.wipe(sessionName);
 const provisionStarted = Date.now();
 const session = await LocalSession.start({
   name: sessionName,
   settings: { fastLaneDeadlineSeconds: 10, outboxGraceSeconds: 5, logLevel: "WARN" },
+  apiPort,
   functionEnv: Object.fromEntries(
     ["order-saga", "saga-sweeper"].map((fn) => [
       fn,
@@ -117,6 +144,18 @@ const session = await LocalSession.start({
 say(
   `provisioned ${Object.keys(session.resources.commandQueues).length} fast-lane queues, 5 tables, 11 topics and started ${session.host?.functions.size ?? 0} functions in ${((Date.now() - provisionStarted) / 1000).toFixed(1)} s (namespace '${session.topicPrefix}')`,
 );
+
+const apiUrl = session.host?.api?.url;
+if (apiUrl !== undefined) say(`HTTP API: ${apiUrl} (POST /commands/{type}, GET /orders/{id}, ...)`);
+const placement: HttpPlacement = { accepted: 0, refused: 0, retries: 0 };
+const place = async (commands: readonly EventEnvelope[]) => {
+  if (options.via === "publish") {
+    await session.publish(commands);
+    return;
+  }
+  if (apiUrl === undefined) throw new Error("the functions host serves no HTTP API");
+  await placeViaHttp(apiUrl, commands, placement);
+};
 
 const workload = buildWorkload({ ...options, runId: options.seed.toString(36) });
 const readModels = session.readModels();
@@ -163,7 +202,7 @@ const tickMs = options.rate === 0 ? 0 : (1000 * perTick) / options.rate;
 for (let i = 0; i < firsts.length; i += perTick) {
   const due = started + (i / perTick) * tickMs;
   if (Date.now() < due) await new Promise((r) => setTimeout(r, due - Date.now()));
-  await session.publish(firsts.slice(i, i + perTick).map((o) => o.command));
+  await place(firsts.slice(i, i + perTick).map((o) => o.command));
 }
 // A duplicate must come after the order it copies has been placed, or it would be the original.
 await session.waitFor(
@@ -177,7 +216,7 @@ await session.waitFor(
   60_000,
   250,
 );
-if (duplicates.length > 0) await session.publish(duplicates.map((o) => o.command));
+if (duplicates.length > 0) await place(duplicates.map((o) => o.command));
 const publishedAt = Date.now();
 phase = "draining";
 
@@ -259,6 +298,8 @@ const summary = {
   },
   dlqMessages: snapshot.dlqMessages,
   deadLetterRecords: snapshot.deadLetterRecords,
+  via: options.via,
+  ...(options.via === "http" ? { http: placement } : {}),
   invariants: results,
   functions: session.host?.stats().functions,
 };
@@ -284,6 +325,11 @@ if (options.json) {
   say(
     `  dead letters: ${summary.dlqMessages} in SQS DLQs, ${summary.deadLetterRecords} on the dead-letters topic`,
   );
+  if (options.via === "http") {
+    say(
+      `  HTTP API: ${placement.accepted} orders accepted (202); refused while the log was down: ${placement.refused}, retried: ${placement.retries}`,
+    );
+  }
 }
 
 const failed = results.filter((r) => !r.ok);

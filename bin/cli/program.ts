@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { registerConsole } from "./commands/console.ts";
 import { registerDlq } from "./commands/dlq.ts";
 import { registerLag } from "./commands/lag.ts";
 import { registerProjection } from "./commands/projection.ts";
@@ -52,5 +53,6 @@ Runbook: docs/runbook.md`,
   registerPublish(program);
   registerTrace(program);
   registerState(program);
+  registerConsole(program);
   return program;
 }

@@ -19,6 +19,7 @@ import { BenchLog } from "./lib/log.ts";
 import { codecSuite } from "./suites/codec.ts";
 import { consumeSuite } from "./suites/consume.ts";
 import { fastLaneSuite } from "./suites/fast-lane.ts";
+import { httpApiSuite } from "./suites/http-api.ts";
 import { kitSuite } from "./suites/kit.ts";
 import { memorySuite } from "./suites/memory.ts";
 import { partitionerSuite } from "./suites/partitioner.ts";
@@ -32,6 +33,7 @@ const SUITES = [
   "consume",
   "fast-lane",
   "memory",
+  "http-api",
 ] as const;
 type SuiteName = (typeof SUITES)[number];
 
@@ -47,6 +49,7 @@ const { values } = parseArgs({
     samples: { type: "string" },
     "memory-minutes": { type: "string" },
     "memory-rate": { type: "string" },
+    requests: { type: "string" },
     "no-java": { type: "boolean", default: false },
     out: { type: "string" },
     help: { type: "boolean", default: false },
@@ -65,6 +68,7 @@ if (values.help) {
   --samples <n>          fast-lane latency samples per path (default 300; quick 40)
   --memory-minutes <m>   publisher memory run length (default 5; quick 0.5)
   --memory-rate <n>      events/s during the memory run (default 1000)
+  --requests <n>         HTTP API requests per run (default 2000; quick 300), --concurrency in flight (default 16 there)
   --no-java              skip Kafka's Java ProducerPerformance
   --out <file>           JSON output (default .duplex/bench/<timestamp>.json)`);
   process.exit(0);
@@ -152,6 +156,14 @@ try {
         case "fast-lane":
           reports.push(
             await fastLaneSuite(log, { samples: int(values.samples, quick ? 40 : 300), reps }),
+          );
+          break;
+        case "http-api":
+          reports.push(
+            await httpApiSuite({
+              requests: int(values.requests, quick ? 300 : 2_000),
+              concurrency: int(values.concurrency, 16),
+            }),
           );
           break;
         case "memory":

@@ -117,7 +117,8 @@ describe("DuplexObservability", () => {
 
   it("has exactly the alarms above", () => {
     expect(alarms).toHaveLength(
-      deadLetterQueues.length + mappings.length + 2 * functionDeclarations.length,
+      // + the HTTP API's 5xx, latency and 4xx-rate alarms
+      deadLetterQueues.length + mappings.length + 2 * functionDeclarations.length + 3,
     );
   });
 });

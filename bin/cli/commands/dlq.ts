@@ -1,21 +1,14 @@
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { type Context, run } from "../context.ts";
-import { type Destination, destinationNamed, destinations } from "../dlq/destinations.ts";
+import { destinationNamed, destinations } from "../dlq/destinations.ts";
 import {
-  assertQueueExists,
-  type HeldMessage,
-  holdMessages,
-  moveMessages,
-  queueDepth,
-  visibilityTimeoutOf,
-} from "../dlq/sqs.ts";
-import {
-  assertTopicsExist,
-  readTopicLetters,
-  settleTopicLetters,
-  type TopicLetter,
-} from "../dlq/topic.ts";
+  contents,
+  type SettleReporter,
+  settleDestination,
+  summarize,
+  where,
+} from "../dlq/settle.ts";
 import {
   type DeadLetter,
   type DeadLetterFilter,
@@ -23,11 +16,9 @@ import {
   matches,
   parseFilter,
 } from "../dlq/view.ts";
-import { RefusedError, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { EXIT } from "../exit-codes.ts";
 import { age, count } from "../output/format.ts";
-import { progressBar } from "../output/progress.ts";
-import type { Target } from "../target/target.ts";
 import { parseTime } from "../time.ts";
 
 interface FilterOptions {
@@ -47,62 +38,6 @@ const filterHelp = (command: Command) =>
       "--since <time>",
       "only dead letters that failed at or after this time (ISO or e.g. 1h)",
     );
-
-/** What a destination holds: the letters (all, for SQS held invisible until released). */
-interface Contents {
-  readonly destination: Destination;
-  readonly letters: readonly DeadLetter[];
-  readonly settled?: number;
-  readonly held?: readonly HeldMessage[];
-  readonly topicLetters?: readonly TopicLetter[];
-  release(keep?: readonly DeadLetter[]): Promise<void>;
-}
-
-async function contents(
-  target: Target,
-  destination: Destination,
-  holdSeconds: number,
-  limit = 10_000,
-): Promise<Contents> {
-  if (destination.kind === "topic") {
-    const { pending, settled } = await readTopicLetters(target, destination);
-    return {
-      destination,
-      letters: pending.map((p) => p.letter),
-      settled,
-      topicLetters: pending,
-      release: async () => undefined,
-    };
-  }
-  const { held, release } = await holdMessages(target, destination, { limit, holdSeconds });
-  return {
-    destination,
-    letters: held.map((h) => h.letter),
-    held,
-    release: async (only) => {
-      const ids = only === undefined ? undefined : new Set(only.map((l) => l.id));
-      await release(ids === undefined ? undefined : held.filter((h) => ids.has(h.letter.id)));
-    },
-  };
-}
-
-function oldest(letters: readonly DeadLetter[]): string | undefined {
-  return letters
-    .map((l) => l.since)
-    .filter((s): s is string => s !== undefined)
-    .sort()[0];
-}
-
-function where(destination: Destination): string {
-  switch (destination.kind) {
-    case "queue":
-      return `queue ${destination.source.name}`;
-    case "rule-target":
-      return "the queue each message names";
-    case "topic":
-      return "each record's original topic";
-  }
-}
 
 function showLetters(ctx: Context, letters: readonly DeadLetter[], full: boolean) {
   const now = Date.now();
@@ -157,124 +92,15 @@ function filterOf(ctx: Context, options: FilterOptions): DeadLetterFilter {
   });
 }
 
-/** Redrive or purge one destination's matching letters. Returns [settled, left, failed]. */
-async function settle(
-  ctx: Context,
-  target: Target,
-  destination: Destination,
-  filter: DeadLetterFilter,
-  action: "redrive" | "purge",
-  dryRun: boolean,
-): Promise<{
-  destination: string;
-  matched: number;
-  settled: number;
-  left: number;
-  letters: DeadLetter[];
-}> {
-  const found = await contents(target, destination, 300);
-  const chosen = found.letters.filter((l) => matches(l, filter));
-  const others = found.letters.filter((l) => !matches(l, filter));
-  try {
-    if (chosen.length === 0) {
-      await found.release();
-      return {
-        destination: destination.name,
-        matched: 0,
-        settled: 0,
-        left: found.letters.length,
-        letters: [],
-      };
-    }
-    // Check every target before anything moves: a missing queue or topic moves nothing.
-    if (action === "redrive") {
-      if (destination.kind === "topic") {
-        await assertTopicsExist(
-          target,
-          (found.topicLetters ?? []).filter((t) => chosen.includes(t.letter)),
-        );
-      } else {
-        for (const url of new Set(chosen.map((l) => l.redriveTo))) {
-          if (url === undefined) {
-            throw new RefusedError(
-              `a message in ${destination.name} does not say which queue it was meant for; nothing was moved`,
-              {
-                hint: "narrow the selection with --id/--type, or purge it",
-              },
-            );
-          }
-          await assertQueueExists(target.sqs, url, `redrive of ${destination.name}`);
-        }
-      }
-    }
-    ctx.out.line(
-      `${dryRun ? "would " : ""}${action} ${count(chosen.length)} of ${count(found.letters.length)} from ${destination.name} → ${action === "purge" ? "nowhere (deleted)" : where(destination)}`,
-    );
-    if (dryRun) {
-      showLetters(ctx, chosen, false);
-      await found.release();
-      return {
-        destination: destination.name,
-        matched: chosen.length,
-        settled: 0,
-        left: found.letters.length,
-        letters: chosen,
-      };
-    }
-    if (!(await confirm(ctx, `${action} ${chosen.length} message(s) from ${destination.name}?`))) {
-      await found.release();
-      throw new UsageError("not confirmed; nothing was moved", {
-        hint: "pass --yes to skip the question",
-      });
-    }
-    const progress = ctx.out.progress();
-    const onProgress = (done: number) =>
-      progress.update(
-        `${progressBar(done / chosen.length)} ${done}/${chosen.length} ${action === "redrive" ? "redriven" : "purged"}`,
-      );
-    let settled: number;
-    if (destination.kind === "topic") {
-      const ids = new Set(chosen.map((l) => l.id));
-      settled = await settleTopicLetters(
-        target,
-        destination,
-        (found.topicLetters ?? []).filter((t) => ids.has(t.letter.id)),
-        action,
-        onProgress,
-      );
-    } else {
-      const ids = new Set(chosen.map((l) => l.id));
-      settled = await moveMessages(
-        target,
-        destination,
-        (found.held ?? []).filter((h) => ids.has(h.letter.id)),
-        action,
-        onProgress,
-      );
-    }
-    progress.done(
-      `${action === "redrive" ? "redriven" : "purged"} ${settled}/${chosen.length} from ${destination.name}`,
-    );
-    if (action === "redrive" && destination.kind === "queue") {
-      // SQS moves a message on the receive after its last failed one: copies that failed for the
-      // last time just before a fix still arrive here up to one visibility timeout later.
-      const seconds = await visibilityTimeoutOf(target.sqs, destination.source);
-      ctx.out.note(
-        `messages still in flight in ${destination.source.name} may land here for up to ${seconds === undefined ? "one visibility timeout" : `${seconds} s`} more; run 'duplex dlq list' again after that and redrive them too (handled commands are not applied twice)`,
-      );
-    }
-    await found.release(others);
-    return {
-      destination: destination.name,
-      matched: chosen.length,
-      settled,
-      left: found.letters.length - settled,
-      letters: chosen,
-    };
-  } catch (error) {
-    await found.release();
-    throw error;
-  }
+/** The CLI's reporter: lines and tables on the output, a confirmation prompt, a progress bar. */
+function reporterOf(ctx: Context): SettleReporter {
+  return {
+    line: (text) => ctx.out.line(text),
+    note: (text) => ctx.out.note(text),
+    dryRun: (letters) => showLetters(ctx, letters, false),
+    confirm: (question) => confirm(ctx, question),
+    progress: () => ctx.out.progress(),
+  };
 }
 
 function registerSettle(dlq: Command, action: "redrive" | "purge") {
@@ -321,7 +147,14 @@ Examples:
           const results = [];
           for (const destination of chosen) {
             results.push(
-              await settle(ctx, target, destination, filter, action, options.dryRun === true),
+              await settleDestination(
+                reporterOf(ctx),
+                target,
+                destination,
+                filter,
+                action,
+                options.dryRun === true,
+              ),
             );
           }
           const matched = results.reduce((n, r) => n + r.matched, 0);
@@ -361,22 +194,11 @@ export function registerDlq(program: Command): void {
         const target = await ctx.target();
         const rows = [];
         for (const destination of destinations(target)) {
-          let pending: number | undefined;
-          let first: string | undefined;
-          let settledCount: number | undefined;
-          if (destination.kind === "topic") {
-            const found = await contents(target, destination, 0);
-            pending = found.letters.length;
-            first = oldest(found.letters);
-            settledCount = found.settled;
-          } else {
-            pending = await queueDepth(target.sqs, destination.queue);
-            if (pending !== undefined && pending > 0) {
-              const found = await contents(target, destination, 10, 200);
-              first = oldest(found.letters);
-              await found.release();
-            }
-          }
+          const {
+            count: pending,
+            oldest: first,
+            settled: settledCount,
+          } = await summarize(target, destination);
           rows.push({
             name: destination.name,
             kind: destination.kind,
