@@ -197,7 +197,8 @@ describe("operations console (headless Chromium)", () => {
     await page.locator("#letters .letter", { hasText: order.data.orderId }).waitFor({
       timeout: 60_000,
     });
-    await shows(page.locator("#letters .letter").first(), "INJECTED_FAULT");
+    await shows(page.locator("#letters .letter").first(), "ProcessPaymentRequested");
+    await shows(page.locator("#letters .letter").first(), "payment-commands");
     await screenshot("dead-letters");
 
     await page.click("#dry-run");
