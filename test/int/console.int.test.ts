@@ -4,8 +4,7 @@
  * in a drill (the payment handler broken, a command dead-lettered, the handler fixed) a redrive
  * from the page — after its dry run — empties the DLQ and the order completes.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
@@ -15,6 +14,7 @@ import { openLocalTarget } from "../../bin/cli/target/local.ts";
 import type { Target } from "../../bin/cli/target/target.ts";
 import { createEvent } from "../../events/create.ts";
 import { LocalSession } from "../../localstack/host/session.ts";
+import { tempDir } from "../support/temp-dirs.ts";
 
 /** Where Debian's package puts Chromium; `.ci/run` installs it. */
 const CHROMIUM = process.env.DUPLEX_CHROMIUM ?? "/usr/bin/chromium";
@@ -27,7 +27,7 @@ let server: ConsoleServer;
 let browser: BrowserContext;
 let page: Page;
 let profile = "";
-const shots = mkdtempSync(join(tmpdir(), "duplex-console-shots-"));
+const shots = tempDir("duplex-console-shots-");
 const customerId = () => `c-${session.name}`;
 const productId = () => `p-${session.name}-kettle`;
 
@@ -107,7 +107,7 @@ beforeAll(async () => {
     () => session.readModels().get("inventory-levels", productId()),
     120_000,
   );
-  profile = mkdtempSync(join(tmpdir(), "duplex-chromium-"));
+  profile = tempDir("duplex-chromium-");
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -128,11 +128,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (profile !== "") rmSync(profile, { recursive: true, force: true });
   await server?.close();
   await target?.close();
   await session?.stop({ deleteTopics: true });
-  process.stderr.write(`[console] screenshots in ${shots}\n`);
 });
 
 describe("operations console (headless Chromium)", () => {
