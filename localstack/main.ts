@@ -173,7 +173,7 @@ await session.waitFor(
     }
     return true;
   },
-  60_000,
+  options.timeoutSeconds * 1000,
   250,
 );
 say(`seeded ${workload.customers.length} customers and ${workload.restocks.length} products`);
@@ -213,7 +213,7 @@ await session.waitFor(
     }
     return true;
   },
-  60_000,
+  options.timeoutSeconds * 1000,
   250,
 );
 if (duplicates.length > 0) await place(duplicates.map((o) => o.command));
