@@ -113,3 +113,23 @@ export function errorCode(error: unknown): string {
   }
   return error instanceof Error ? error.name : "UnknownError";
 }
+
+/** DynamoDB kept refusing part of a rebuild's batch write (throttled past every retry). */
+export class RebuildWriteError extends Error {
+  readonly retryable = true;
+  constructor(tableName: string, items: number, options?: { cause?: unknown }) {
+    super(`${tableName}: ${items} read-model item(s) still unprocessed after 20 attempts`, options);
+    this.name = "RebuildWriteError";
+  }
+}
+
+/** A rebuild made no progress for longer than its stall timeout. */
+export class RebuildStalledError extends Error {
+  readonly retryable = true;
+  constructor(projection: string, version: number, stalledMs: number, remaining: number) {
+    super(
+      `rebuild of ${projection} v${version} made no progress for ${Math.round(stalledMs / 1000)} s with ${remaining} event(s) to go; resume it from its checkpoint`,
+    );
+    this.name = "RebuildStalledError";
+  }
+}

@@ -21,6 +21,12 @@ import { isConditionFailure } from "./versioned-store.ts";
  *   during a rebuild, `buildingVersion` (projectors write to both until the switch).
  */
 
+/**
+ * Bookkeeping attribute of items a batched rebuild wrote (the number of the flush that wrote
+ * them, see `log-rebuild.ts`); readers never see it.
+ */
+export const FLUSH_ATTRIBUTE = "_flush";
+
 /** One change to a view item; attributes are flat. */
 export interface ViewUpdate {
   /** Entity id within the projection (order id, product id, minute window, ...). */
@@ -57,6 +63,11 @@ export class ReadModelStore {
     this.#doc = doc;
     this.tableName = tableName;
     this.#pointerTtlMs = options.pointerTtlMs ?? 2_000;
+  }
+
+  /** The document client, for batch access to the same table (rebuilds). */
+  get client(): DynamoDBDocumentClient {
+    return this.#doc;
   }
 
   static viewKey(projection: string, version: number, entity: string): string {
@@ -289,7 +300,7 @@ export class ReadModelStore {
 }
 
 function stripKeys(item: Record<string, unknown>): Record<string, unknown> {
-  const { pk: _pk, sk: _sk, ...rest } = item;
+  const { pk: _pk, sk: _sk, [FLUSH_ATTRIBUTE]: _flush, ...rest } = item;
   return rest;
 }
 

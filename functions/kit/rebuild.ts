@@ -1,18 +1,10 @@
-import { fromKafkaRecord } from "../../events/codecs/kafka.ts";
-import { EventError } from "../../events/errors.ts";
 import type { LogAdmin, LogClient } from "./log/port.ts";
+import { LogRebuild, type RebuildProgress } from "./log-rebuild.ts";
 import type { Projection } from "./projector.ts";
-import { applyProjection } from "./projector.ts";
 import type { ReadModelStore } from "./read-models.ts";
+import { ViewBatchStore } from "./view-batch-store.ts";
 
-/** Progress of a rebuild, reported as it goes. */
-export interface RebuildProgress {
-  readonly events: number;
-  readonly applied: number;
-  readonly remaining: number;
-  readonly eventsPerSecond: number;
-  readonly elapsedMs: number;
-}
+export type { RebuildProgress } from "./log-rebuild.ts";
 
 export interface RebuildOptions {
   readonly log: LogClient;
@@ -23,16 +15,18 @@ export interface RebuildOptions {
   readonly topics: readonly string[];
   /** The read-model version to write. */
   readonly version: number;
-  /** A consumer group of its own, so the live projector's offsets are untouched. */
-  readonly groupId: string;
   readonly onProgress?: (progress: RebuildProgress) => void;
-  readonly timeoutMs?: number;
+  /** Save checkpoints and resume from one (default false here: scratch versions). */
+  readonly checkpoints?: boolean;
+  /** No progress this long fails the rebuild (default 120 s); there is no overall limit. */
+  readonly stallTimeoutMs?: number;
+  readonly flushEvents?: number;
 }
 
 /**
  * Replays a projection's topics from the start of the log into one read-model version, up to the
  * end offsets seen when it started, with the same pure projection and the same per-aggregate
- * guards as the live projector.
+ * guards as the live projector, a batch at a time ({@link LogRebuild}).
  *
  * The version must not receive live writes while this runs: the guards apply an aggregate's
  * facts only in increasing sequence, so a newer fact written first would make the rebuild skip
@@ -42,80 +36,27 @@ export interface RebuildOptions {
  * @example
  * ```ts
  * await rebuildProjection({ log, admin, store, projection: orderSummaryProjection,
- *   topics: ["order-events", ...], version: 2, groupId: "duplex-rebuild-order-summary-v2" });
+ *   topics: ["order-events", ...], version: 2 });
  * ```
  */
 export async function rebuildProjection(options: RebuildOptions): Promise<RebuildProgress> {
-  const started = Date.now();
-  const targets = new Map<string, bigint>();
-  for (const topic of options.topics) {
-    for (const p of await options.admin.topicOffsets(topic)) {
-      if (BigInt(p.high) > BigInt(p.low)) targets.set(`${topic}:${p.partition}`, BigInt(p.high));
-    }
-  }
-  const total = [...targets.values()].reduce((n, v) => n + Number(v), 0);
-  let events = 0;
-  let applied = 0;
-  const progress = (): RebuildProgress => {
-    const elapsedMs = Date.now() - started;
-    return {
-      events,
-      applied,
-      remaining: Math.max(0, total - events),
-      eventsPerSecond: elapsedMs === 0 ? 0 : (events * 1000) / elapsedMs,
-      elapsedMs,
-    };
-  };
-  if (targets.size === 0) return progress();
-
-  const consumer = options.log.consumer({
-    groupId: options.groupId,
+  const rebuild = await LogRebuild.open({
+    log: options.log,
+    admin: options.admin,
+    items: new ViewBatchStore(options.store.client, options.store.tableName),
+    projection: options.projection,
     topics: options.topics,
-    startFrom: "earliest",
-    maxBatchSize: 500,
-    maxWaitMs: 100,
+    version: options.version,
+    checkpoints: options.checkpoints ?? false,
+    ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
+    ...(options.flushEvents === undefined ? {} : { flushEvents: options.flushEvents }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
   });
-  let finish: () => void = () => undefined;
-  const caughtUp = new Promise<void>((resolve) => {
-    finish = resolve;
-  });
-  let lastReport = 0;
-  const running = consumer.run(async (batch) => {
-    for (const record of batch.records) {
-      const key = `${record.topic}:${record.partition}`;
-      const target = targets.get(key);
-      if (target === undefined || BigInt(record.offset) >= target) continue;
-      events++;
-      try {
-        const event = fromKafkaRecord(record);
-        applied += await applyProjection(options.store, options.projection, event, [
-          options.version,
-        ]);
-      } catch (error) {
-        // The live projector dead-letters what it cannot decode; the rebuild skips the same.
-        if (!(error instanceof EventError)) throw error;
-      }
-      if (BigInt(record.offset) + 1n >= target) targets.delete(key);
-    }
-    if (options.onProgress && Date.now() - lastReport > 1_000) {
-      lastReport = Date.now();
-      options.onProgress(progress());
-    }
-    if (targets.size === 0) finish();
-  });
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(
-      () => reject(new Error(`rebuild of ${options.projection.name} timed out`)),
-      options.timeoutMs ?? 600_000,
-    ).unref(),
-  );
   try {
-    await Promise.race([caughtUp, running.then(() => caughtUp), timeout]);
+    return await rebuild.runTo(await rebuild.endOffsets());
   } finally {
-    await consumer.stop();
+    await rebuild.close();
   }
-  options.onProgress?.(progress());
-  return progress();
 }
 
 /** One difference between two versions of a read model. */

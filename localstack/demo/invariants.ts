@@ -217,7 +217,6 @@ export async function readModelsMatchTheLog(
       projection,
       topics: declaration.trigger.topics.map((t) => session.topic(t)),
       version: scratch,
-      groupId: `${session.topicPrefix}verify-${projection.name}-${scratch}`,
     });
     const differences = await compareVersions(store, projection.name, live, scratch);
     onProgress?.(

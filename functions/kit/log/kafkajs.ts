@@ -1,6 +1,7 @@
 import type { Admin, Consumer, KafkaConfig, Producer } from "kafkajs";
 import kafkajs from "kafkajs";
 import { LogAdminError, LogPublishError } from "./errors.ts";
+import { groupRangeReader } from "./group-reader.ts";
 import { mskIamToken } from "./msk-iam.ts";
 
 // kafkajs is CommonJS without static named exports: take them from the default export.
@@ -71,7 +72,12 @@ class KafkajsProducer implements LogProducer {
         acks: -1,
         topicMessages: [...byTopic].map(([topic, list]) => ({
           topic,
-          messages: list.map((r) => ({ key: r.key, value: r.value, headers: { ...r.headers } })),
+          messages: list.map((r) => ({
+            key: r.key,
+            value: r.value,
+            headers: { ...r.headers },
+            ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
+          })),
         })),
       });
     } catch (error) {
@@ -336,6 +342,15 @@ export function kafkajsClient(connection: LogConnection): LogClient {
     name: "kafkajs",
     producer: () => new KafkajsProducer(connection),
     consumer: (options) => new KafkajsConsumer(connection, options),
+    reader: () => {
+      const admin = new KafkajsAdmin(connection);
+      const reader = groupRangeReader(
+        { consumer: (options) => new KafkajsConsumer(connection, options) },
+        admin,
+        `${connection.clientId}-reader`,
+      );
+      return { read: reader.read, close: () => admin.close() };
+    },
     admin: () => new KafkajsAdmin(connection),
   };
 }

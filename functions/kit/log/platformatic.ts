@@ -21,10 +21,13 @@ import type {
   LogConnection,
   LogConsumer,
   LogProducer,
+  LogReader,
   NewTopic,
   OutgoingRecord,
   PartitionBatch,
   PartitionOffsets,
+  ReadOptions,
+  RecordRange,
   TopicDescription,
 } from "./port.ts";
 
@@ -95,6 +98,7 @@ class PlatformaticProducer implements LogProducer {
           key: r.key,
           value: r.value,
           headers: r.headers as Record<string, string>,
+          ...(r.timestamp === undefined ? {} : { timestamp: BigInt(r.timestamp) }),
         })),
       });
     } catch (error) {
@@ -177,6 +181,130 @@ class PlatformaticConsumer implements LogConsumer {
   async stop(): Promise<void> {
     await this.#shutdown();
     this.#finish?.();
+  }
+}
+
+/**
+ * Group-less reads: the library's low-level `fetch` per broker, for all the ranges that broker
+ * leads at once, the next fetch sent as soon as a response is parsed (while `onBatch` runs).
+ */
+class PlatformaticReader implements LogReader {
+  readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
+
+  constructor(connection: LogConnection) {
+    // A consumer only for its fetch and metadata: it never joins its group.
+    this.#consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+      ...baseOptions(connection, "reader"),
+      groupId: `${connection.clientId}-reader`,
+      autocommit: false,
+    });
+  }
+
+  async read(
+    ranges: readonly RecordRange[],
+    onBatch: (batch: PartitionBatch) => Promise<void> | void,
+    options: ReadOptions = {},
+  ): Promise<void> {
+    const open = ranges.filter((r) => r.to > r.from).map((r) => ({ ...r, next: r.from }));
+    if (open.length === 0) return;
+    const topics = [...new Set(open.map((r) => r.topic))];
+    const metadata = await this.#consumer.metadata({ topics, forceUpdate: true });
+    const topicOf = new Map<string, string>();
+    const byNode = new Map<number, typeof open>();
+    for (const range of open) {
+      const topic = metadata.topics.get(range.topic);
+      const leader = topic?.partitions[range.partition]?.leader;
+      if (topic === undefined || leader === undefined) {
+        throw new LogAdminError("read", `${range.topic}:${range.partition}`, {
+          cause: new Error("no such topic or partition"),
+        });
+      }
+      topicOf.set(topic.id, range.topic);
+      byNode.set(leader, [...(byNode.get(leader) ?? []), range]);
+    }
+    const partitionMaxBytes = options.partitionMaxBytes ?? 1_048_576;
+    await Promise.all(
+      [...byNode].map(async ([node, mine]) => {
+        const fetchNext = () => {
+          const pending = mine.filter((r) => r.next < r.to);
+          if (pending.length === 0 || options.signal?.aborted) return undefined;
+          const grouped = new Map<string, typeof pending>();
+          for (const r of pending) {
+            const id = metadata.topics.get(r.topic)?.id ?? "";
+            grouped.set(id, [...(grouped.get(id) ?? []), r]);
+          }
+          return this.#consumer.fetch({
+            node,
+            minBytes: 1,
+            maxBytes: partitionMaxBytes * Math.min(pending.length, 16),
+            maxWaitTime: 100,
+            topics: [...grouped].map(([topicId, rs]) => ({
+              topicId,
+              partitions: rs.map((r) => ({
+                partition: r.partition,
+                fetchOffset: r.next,
+                partitionMaxBytes,
+                currentLeaderEpoch: -1,
+                lastFetchedEpoch: -1,
+              })),
+            })),
+          });
+        };
+        let inFlight = fetchNext();
+        while (inFlight !== undefined) {
+          const response = await inFlight;
+          const batches: PartitionBatch[] = [];
+          for (const topicResponse of response.responses) {
+            const topic = topicOf.get(topicResponse.topicId) ?? "";
+            for (const part of topicResponse.partitions) {
+              const range = mine.find(
+                (r) => r.topic === topic && r.partition === part.partitionIndex,
+              );
+              if (range === undefined) continue;
+              if (part.errorCode !== 0) {
+                throw new LogAdminError("read", `${topic}:${part.partitionIndex}`, {
+                  cause: new Error(`fetch error code ${part.errorCode}`),
+                });
+              }
+              const records: IncomingRecord[] = [];
+              for (const batch of part.records ?? []) {
+                const isControl = (batch.attributes & 0x20) !== 0;
+                for (const record of isControl ? [] : batch.records) {
+                  const offset = batch.firstOffset + BigInt(record.offsetDelta);
+                  if (offset < range.next || offset >= range.to) continue;
+                  const headers: Record<string, Buffer> = {};
+                  for (const [k, v] of record.headers) {
+                    if (k !== null && v !== null) headers[k.toString("utf8")] = v;
+                  }
+                  records.push({
+                    topic,
+                    partition: range.partition,
+                    offset: offset.toString(),
+                    timestamp: Number(batch.firstTimestamp + record.timestampDelta),
+                    key: record.key,
+                    value: record.value,
+                    headers,
+                  });
+                }
+                const end = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
+                if (end > range.next) range.next = end > range.to ? range.to : end;
+              }
+              // Nothing more to read: the range goes past the partition's end.
+              if (range.next >= part.highWatermark) range.next = range.to;
+              if (records.length > 0) {
+                batches.push({ topic, partition: range.partition, records });
+              }
+            }
+          }
+          inFlight = fetchNext();
+          for (const batch of batches) await onBatch(batch);
+        }
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.#consumer.close().catch(() => undefined);
   }
 }
 
@@ -414,6 +542,7 @@ export function platformaticClient(connection: LogConnection): LogClient {
     name: "platformatic",
     producer: () => new PlatformaticProducer(connection),
     consumer: (options) => new PlatformaticConsumer(connection, options),
+    reader: () => new PlatformaticReader(connection),
     admin: () => new PlatformaticAdmin(connection),
   };
 }

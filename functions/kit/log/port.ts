@@ -10,6 +10,11 @@ export interface OutgoingRecord {
   readonly key: string;
   readonly value: Buffer;
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * The record's log time (Unix ms, Kafka's CreateTime); the producer's clock when absent. Only
+   * history writers (the benchmark's generator) set it, so time queries see a realistic spread.
+   */
+  readonly timestamp?: number;
 }
 
 /** A record read from the log. Offsets are decimal strings (Kafka offsets are 64-bit). */
@@ -60,6 +65,36 @@ export interface LogConsumer {
   run(onBatch: (batch: PartitionBatch) => Promise<void>): Promise<void>;
   /** Stops fetching, waits for in-flight batches, leaves the group. */
   stop(): Promise<void>;
+}
+
+/** Offsets `[from, to)` of one partition. */
+export interface RecordRange {
+  readonly topic: string;
+  readonly partition: number;
+  readonly from: bigint;
+  readonly to: bigint;
+}
+
+export interface ReadOptions {
+  readonly signal?: AbortSignal;
+  /** Bytes fetched per partition per request (default 1 MiB). */
+  readonly partitionMaxBytes?: number;
+}
+
+/**
+ * Reads exact offset ranges of partitions, without a consumer group (no join, no commits, no
+ * rebalance): what a rebuild, a trace or a temporal query needs. Partitions are fetched together;
+ * `onBatch` gets consecutive records of one partition in log order and is awaited before that
+ * partition is fetched further (bounded memory). A range past the end of its partition stops at
+ * the end.
+ */
+export interface LogReader {
+  read(
+    ranges: readonly RecordRange[],
+    onBatch: (batch: PartitionBatch) => Promise<void> | void,
+    options?: ReadOptions,
+  ): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface TopicDescription {
@@ -140,5 +175,6 @@ export interface LogClient {
   readonly name: "platformatic" | "kafkajs";
   producer(): LogProducer;
   consumer(options: ConsumerOptions): LogConsumer;
+  reader(): LogReader;
   admin(): LogAdmin;
 }

@@ -1,0 +1,492 @@
+import { CE_HEADERS, fromKafkaRecord } from "../../events/codecs/kafka.ts";
+import type { EventEnvelope } from "../../events/envelope.ts";
+import { EventError } from "../../events/errors.ts";
+import { BloomFilter } from "./bloom.ts";
+import { RebuildStalledError } from "./errors.ts";
+import type { LogAdmin, LogClient, LogReader, RecordRange } from "./log/port.ts";
+import type { Projection } from "./projector.ts";
+import { FLUSH_ATTRIBUTE } from "./read-models.ts";
+import type { RebuildCheckpoint, ViewBatchStore } from "./view-batch-store.ts";
+import { foldEvents, type ItemState, itemId, keysTouched } from "./view-fold.ts";
+
+/** Progress of a rebuild, reported as it goes (and stored with each checkpoint). */
+export interface RebuildProgress {
+  /** Log records read and written through (this run plus what a resumed checkpoint held). */
+  readonly events: number;
+  /** Records of this run only (the rate is over these). */
+  readonly eventsThisRun: number;
+  /** Events applied (not duplicates, of the projection's types). */
+  readonly applied: number;
+  readonly duplicates: number;
+  /** Records that are not catalog events (the live projector dead-letters them). */
+  readonly skipped: number;
+  /** Records between the written positions and the targets. */
+  readonly remaining: number;
+  readonly eventsPerSecond: number;
+  /** Estimated time to the targets at the current rate; undefined before the first flush. */
+  readonly etaMs: number | undefined;
+  readonly elapsedMs: number;
+  /** Flushes written (the checkpoint's number). */
+  readonly flush: number;
+  readonly itemsWritten: number;
+  /** Set when this run resumed from a checkpoint: the records it held. */
+  readonly resumedAt?: number | undefined;
+}
+
+export interface LogRebuildOptions {
+  readonly log: LogClient;
+  readonly admin: LogAdmin;
+  readonly items: ViewBatchStore;
+  readonly projection: Projection;
+  /** Physical topics to read (the projector's topics, in the run's namespace). */
+  readonly topics: readonly string[];
+  /** The read-model version to write; nothing else may write it while this runs. */
+  readonly version: number;
+  /** Save a checkpoint per flush and resume from a saved one (default true). */
+  readonly checkpoints?: boolean;
+  /** Events per flush (default 10,000): more folding, fewer writes, more memory. */
+  readonly flushEvents?: number;
+  /** Records decoded and waiting for a flush at most (default 4 × flushEvents). */
+  readonly bufferEvents?: number;
+  /** Item states kept in memory between flushes (default 200,000). */
+  readonly cacheItems?: number;
+  /** A rebuild that makes no progress this long fails (default 120 s); there is no overall limit. */
+  readonly stallTimeoutMs?: number;
+  readonly onProgress?: (progress: RebuildProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+interface Buffered {
+  readonly offset: bigint;
+  /** `null`: a record the projection does not read; `undefined`: not a catalog event. */
+  readonly event: EventEnvelope | null | undefined;
+}
+
+/** Interrupted through the options' abort signal. */
+export class RebuildAbortedError extends Error {
+  constructor(projection: string, version: number) {
+    super(`rebuild of ${projection} v${version} was interrupted; resume it from its checkpoint`);
+    this.name = "RebuildAbortedError";
+  }
+}
+
+/**
+ * A projection rebuilt from the log into one version, a batch at a time: records are read by
+ * offset range without a consumer group (partitions fetched together, decoded as they arrive, at
+ * most `bufferEvents` waiting), and each flush folds up to `flushEvents` events per read-model item in
+ * memory ({@link foldEvents}) and writes every changed item once with BatchWriteItem.
+ *
+ * Crash safety: before a flush writes anything, the checkpoint records where it ends; the flush
+ * writes the view items, then the guard items, then the checkpoint. A run that resumes redoes an
+ * unfinished flush over exactly the same records and leaves alone the items that flush already
+ * wrote (they carry its number): the result is the one an uninterrupted run gives.
+ *
+ * @example
+ * ```ts
+ * const rebuild = await LogRebuild.open({ log, admin, items, projection, topics, version: 2,
+ * });
+ * await rebuild.runTo(await rebuild.endOffsets());
+ * await rebuild.close();
+ * ```
+ */
+export class LogRebuild {
+  readonly #o: LogRebuildOptions;
+  readonly #flushEvents: number;
+  readonly #bufferEvents: number;
+  readonly #cacheItems: number;
+  readonly #stallTimeoutMs: number;
+  readonly #positions: Map<string, bigint>;
+  readonly #low: Map<string, bigint>;
+  #inflight: RebuildCheckpoint["inflight"];
+  #flush: number;
+  /** Items known to be absent (`null`) or their state, most recently used last. */
+  readonly #cache = new Map<string, ItemState | null>();
+  /** On a fresh version: every item ever written (so an item not in it needs no read). */
+  readonly #written: BloomFilter | undefined;
+  readonly #buffer = new Map<string, Buffered[]>();
+  #buffered = 0;
+  readonly #reader: LogReader;
+  #reading: Promise<void> | undefined;
+  #closed = false;
+  readonly #abort = new AbortController();
+  #failure: unknown;
+  #wake: () => void = () => undefined;
+  #spaceWaiters: (() => void)[] = [];
+  #targets = new Map<string, bigint>();
+  readonly #startedAt = Date.now();
+  readonly #resumedAt: number | undefined;
+  #lastProgressAt = Date.now();
+  #eventsThisRun = 0;
+  #applied = 0;
+  #duplicates = 0;
+  #skipped = 0;
+  #lastReport = 0;
+
+  private constructor(
+    options: LogRebuildOptions,
+    low: Map<string, bigint>,
+    checkpoint: RebuildCheckpoint | undefined,
+  ) {
+    this.#o = options;
+    this.#flushEvents = options.flushEvents ?? 10_000;
+    this.#bufferEvents = options.bufferEvents ?? this.#flushEvents * 4;
+    this.#cacheItems = options.cacheItems ?? 200_000;
+    this.#stallTimeoutMs = options.stallTimeoutMs ?? 120_000;
+    this.#low = low;
+    this.#positions = new Map(low);
+    for (const [key, offset] of Object.entries(checkpoint?.positions ?? {})) {
+      this.#positions.set(key, BigInt(offset));
+    }
+    this.#inflight = checkpoint?.inflight;
+    this.#flush = checkpoint?.flush ?? 0;
+    this.#written = checkpoint === undefined ? new BloomFilter(1 << 25) : undefined;
+    this.#resumedAt = checkpoint === undefined ? undefined : this.#done();
+    this.#reader = options.log.reader();
+  }
+
+  /** Opens a rebuild: from its checkpoint when one was saved, else from the start of the log. */
+  static async open(options: LogRebuildOptions): Promise<LogRebuild> {
+    const low = new Map<string, bigint>();
+    for (const topic of options.topics) {
+      for (const p of await options.admin.topicOffsets(topic)) {
+        low.set(`${topic}:${p.partition}`, BigInt(p.low));
+      }
+    }
+    const checkpoint =
+      options.checkpoints === false
+        ? undefined
+        : await options.items.checkpoint(options.projection.name, options.version);
+    return new LogRebuild(options, low, checkpoint);
+  }
+
+  /** The end of each partition now (what "caught up" means at this moment). */
+  async endOffsets(): Promise<Map<string, bigint>> {
+    const ends = new Map<string, bigint>();
+    for (const topic of this.#o.topics) {
+      for (const p of await this.#o.admin.topicOffsets(topic)) {
+        ends.set(`${topic}:${p.partition}`, BigInt(p.high));
+      }
+    }
+    return ends;
+  }
+
+  /** Whether this run continues a checkpoint (and from how many records). */
+  get resumedAt(): number | undefined {
+    return this.#resumedAt;
+  }
+
+  /** Written positions per `topic:partition` (next offset to read). */
+  positions(): ReadonlyMap<string, bigint> {
+    return this.#positions;
+  }
+
+  /**
+   * Reads and writes until every partition is written up to its target (exclusive). Targets may
+   * grow between calls (a hand-over reads on to the live group's offsets).
+   */
+  async runTo(targets: ReadonlyMap<string, bigint>): Promise<RebuildProgress> {
+    const wanted = new Map(targets);
+    for (const [key, end] of Object.entries(this.#inflight?.to ?? {})) {
+      if (BigInt(end) > (wanted.get(key) ?? 0n)) wanted.set(key, BigInt(end));
+    }
+    for (const [key, to] of wanted) {
+      if (to > (this.#targets.get(key) ?? 0n)) this.#targets.set(key, to);
+    }
+    this.#lastProgressAt = Date.now();
+    if (this.#remaining() === 0 && this.#inflight === undefined) return this.#report(true);
+    await this.#reading;
+    this.#startReading();
+    while (this.#remaining() > 0 || this.#inflight !== undefined) {
+      const inflight = this.#inflight;
+      const ready =
+        inflight !== undefined
+          ? this.#bufferedReaches(inflight.to)
+          : this.#buffered >= this.#flushEvents ||
+            (this.#buffered > 0 && (this.#reading === undefined || this.#bufferedReachesTargets()));
+      if (ready) {
+        await this.#flushBuffered(inflight);
+        this.#lastProgressAt = Date.now();
+        this.#report(false);
+        continue;
+      }
+      await this.#waitForRecords();
+    }
+    return this.#report(true);
+  }
+
+  progress(): RebuildProgress {
+    const elapsedMs = Date.now() - this.#startedAt;
+    const rate = elapsedMs === 0 ? 0 : (this.#eventsThisRun * 1000) / elapsedMs;
+    const remaining = this.#remaining();
+    return {
+      events: this.#done(),
+      eventsThisRun: this.#eventsThisRun,
+      applied: this.#applied,
+      duplicates: this.#duplicates,
+      skipped: this.#skipped,
+      remaining,
+      eventsPerSecond: rate,
+      etaMs: rate > 0 ? (remaining / rate) * 1000 : undefined,
+      elapsedMs,
+      flush: this.#flush,
+      itemsWritten: this.#o.items.stats.itemsWritten,
+      resumedAt: this.#resumedAt,
+    };
+  }
+
+  /** Stops reading. What was read but not written is dropped. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#abort.abort();
+    for (const resolve of this.#spaceWaiters.splice(0)) resolve();
+    await this.#reading?.catch(() => undefined);
+    await this.#reader.close();
+    this.#buffer.clear();
+    this.#buffered = 0;
+  }
+
+  #done(): number {
+    let n = 0n;
+    for (const [key, at] of this.#positions) n += at - (this.#low.get(key) ?? at);
+    return Number(n);
+  }
+
+  #remaining(): number {
+    let n = 0n;
+    for (const [key, to] of this.#targets) {
+      const at = this.#positions.get(key) ?? 0n;
+      if (to > at) n += to - at;
+    }
+    return Number(n);
+  }
+
+  /** Reads from where the buffer ends to the targets, in the background. */
+  #startReading(): void {
+    const ranges: RecordRange[] = [];
+    for (const [key, to] of this.#targets) {
+      const from = this.#lastBuffered(key) ?? this.#positions.get(key) ?? 0n;
+      if (to <= from) continue;
+      const at = key.lastIndexOf(":");
+      ranges.push({ topic: key.slice(0, at), partition: Number(key.slice(at + 1)), from, to });
+    }
+    if (ranges.length === 0) return;
+    const types = this.#o.projection.eventTypes as ReadonlySet<string>;
+    this.#reading = this.#reader
+      .read(
+        ranges,
+        async (batch) => {
+          const key = `${batch.topic}:${batch.partition}`;
+          const queue = this.#buffer.get(key) ?? [];
+          this.#buffer.set(key, queue);
+          for (const record of batch.records) {
+            const type = record.headers[CE_HEADERS.type]?.toString("utf8");
+            let event: Buffered["event"] = null;
+            if (type === undefined || types.has(type)) {
+              try {
+                event = fromKafkaRecord(record);
+              } catch (error) {
+                // What the live projector dead-letters (not a catalog event), the rebuild skips.
+                if (!(error instanceof EventError)) throw error;
+                event = undefined;
+              }
+            }
+            queue.push({ offset: BigInt(record.offset), event });
+            this.#buffered++;
+          }
+          this.#lastProgressAt = Date.now();
+          this.#wake();
+          while (this.#buffered >= this.#bufferEvents && !this.#closed) {
+            await new Promise<void>((resolve) => {
+              this.#spaceWaiters.push(resolve);
+            });
+          }
+        },
+        { signal: this.#abort.signal },
+      )
+      .then(
+        () => {
+          this.#reading = undefined;
+          this.#wake();
+        },
+        (error: unknown) => {
+          this.#reading = undefined;
+          this.#failure = error;
+          this.#wake();
+        },
+      );
+  }
+
+  #lastBuffered(key: string): bigint | undefined {
+    const queue = this.#buffer.get(key);
+    const last = queue?.[queue.length - 1];
+    return last === undefined ? undefined : last.offset + 1n;
+  }
+
+  #bufferedReaches(to: Readonly<Record<string, string>>): boolean {
+    return Object.entries(to).every(
+      ([key, end]) => (this.#lastBuffered(key) ?? this.#positions.get(key) ?? 0n) >= BigInt(end),
+    );
+  }
+
+  #bufferedReachesTargets(): boolean {
+    for (const [key, to] of this.#targets) {
+      if ((this.#lastBuffered(key) ?? this.#positions.get(key) ?? 0n) < to) return false;
+    }
+    return true;
+  }
+
+  async #waitForRecords(): Promise<void> {
+    const o = this.#o;
+    if (this.#failure !== undefined) throw this.#failure;
+    if (o.signal?.aborted) throw new RebuildAbortedError(o.projection.name, o.version);
+    const stalledMs = Date.now() - this.#lastProgressAt;
+    if (stalledMs > this.#stallTimeoutMs) {
+      throw new RebuildStalledError(o.projection.name, o.version, stalledMs, this.#remaining());
+    }
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      setTimeout(resolve, 100);
+    });
+    this.#report(false);
+  }
+
+  /** Takes the buffered records (exactly up to `inflight.to` when redoing) and writes them. */
+  async #flushBuffered(inflight: RebuildCheckpoint["inflight"]): Promise<void> {
+    const o = this.#o;
+    const events: EventEnvelope[] = [];
+    const to: Record<string, string> = {};
+    let records = 0;
+    for (const [key, queue] of this.#buffer) {
+      const end = inflight === undefined ? undefined : BigInt(inflight.to[key] ?? "-1");
+      let n = 0;
+      while (n < queue.length && (end === undefined || (queue[n] as Buffered).offset < end)) n++;
+      if (n === 0) continue;
+      for (const entry of queue.slice(0, n)) {
+        if (entry.event === undefined) this.#skipped++;
+        else if (entry.event !== null) events.push(entry.event);
+      }
+      to[key] = String((queue[n - 1] as Buffered).offset + 1n);
+      records += n;
+    }
+    const flush = inflight?.flush ?? this.#flush + 1;
+    if (inflight === undefined && o.checkpoints !== false) {
+      await o.items.saveCheckpoint(
+        o.projection.name,
+        o.version,
+        { flush: this.#flush, positions: this.#positionsRecord(), inflight: { flush, to } },
+        this.#figures(),
+      );
+    }
+    const frozen = await this.#loadMissing(events, inflight === undefined ? undefined : flush);
+    const folded = foldEvents(
+      o.projection,
+      o.version,
+      events,
+      (id) => this.#cached(id),
+      (id) => frozen.has(id),
+    );
+    // Views first, guards after: a crash in between leaves guards that still say which events
+    // the unfinished flush must apply (see the class comment).
+    await o.items.put(folded.views, flush);
+    await o.items.put(folded.guards, flush);
+    for (const changed of [folded.views, folded.guards]) {
+      for (const [id, state] of changed) {
+        this.#remember(id, state);
+        this.#written?.add(id);
+      }
+    }
+    this.#applied += folded.applied;
+    this.#duplicates += folded.duplicates;
+    this.#eventsThisRun += records;
+    for (const [key, end] of Object.entries(to)) {
+      this.#positions.set(key, BigInt(end));
+      const queue = this.#buffer.get(key) ?? [];
+      const keep = queue.filter((entry) => entry.offset >= BigInt(end));
+      this.#buffered -= queue.length - keep.length;
+      this.#buffer.set(key, keep);
+    }
+    this.#flush = flush;
+    this.#inflight = undefined;
+    for (const resolve of this.#spaceWaiters.splice(0)) resolve();
+    if (o.checkpoints !== false) {
+      await o.items.saveCheckpoint(
+        o.projection.name,
+        o.version,
+        { flush, positions: this.#positionsRecord() },
+        this.#figures(),
+      );
+    }
+  }
+
+  /** Loads the items the fold needs and the cache lacks; returns those a redone flush wrote. */
+  async #loadMissing(events: readonly EventEnvelope[], redoing: number | undefined) {
+    const o = this.#o;
+    const missing = keysTouched(o.projection, o.version, events).filter((key) => {
+      const id = itemId(key);
+      if (this.#cache.has(id)) return false;
+      if (this.#written !== undefined && !this.#written.mayContain(id)) {
+        this.#remember(id, null);
+        return false;
+      }
+      return true;
+    });
+    const frozen = new Set<string>();
+    if (missing.length === 0) return frozen;
+    const loaded = await o.items.load(missing);
+    for (const key of missing) {
+      const id = itemId(key);
+      const item = loaded.get(id);
+      if (item === undefined) {
+        this.#remember(id, null);
+        continue;
+      }
+      const { [FLUSH_ATTRIBUTE]: writtenBy, ...state } = item;
+      if (redoing !== undefined && Number(writtenBy) === redoing) frozen.add(id);
+      this.#remember(id, state);
+    }
+    return frozen;
+  }
+
+  #cached(id: string): ItemState | undefined {
+    const state = this.#cache.get(id);
+    return state === null ? undefined : state;
+  }
+
+  #remember(id: string, state: ItemState | null): void {
+    this.#cache.delete(id);
+    this.#cache.set(id, state);
+    while (this.#cache.size > this.#cacheItems) {
+      const oldest = this.#cache.keys().next().value as string;
+      this.#cache.delete(oldest);
+    }
+  }
+
+  #positionsRecord(): Record<string, string> {
+    return Object.fromEntries([...this.#positions].map(([k, v]) => [k, String(v)]));
+  }
+
+  #figures(): Record<string, unknown> {
+    const p = this.progress();
+    const total = p.events + p.remaining;
+    return {
+      events: p.events,
+      total,
+      remaining: p.remaining,
+      eventsPerSecond: Math.round(p.eventsPerSecond),
+      etaSeconds: p.etaMs === undefined ? null : Math.round(p.etaMs / 1000),
+      elapsedMs: p.elapsedMs,
+      flush: p.flush,
+      itemsWritten: p.itemsWritten,
+      at: new Date().toISOString(),
+    };
+  }
+
+  #report(final: boolean): RebuildProgress {
+    const progress = this.progress();
+    if (final || Date.now() - this.#lastReport > 1_000) {
+      this.#lastReport = Date.now();
+      this.#o.onProgress?.(progress);
+    }
+    return progress;
+  }
+}
