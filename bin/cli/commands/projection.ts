@@ -11,7 +11,11 @@ import {
   readModelStore,
   rebuildRecords,
 } from "../projection/projections.ts";
-import { rebuildIntoNewVersion, waitForLiveToSettle } from "../projection/rebuild.ts";
+import {
+  rebuildIntoNewVersion,
+  resumableVersion,
+  waitForLiveToSettle,
+} from "../projection/rebuild.ts";
 import type { Target } from "../target/target.ts";
 
 /** Differences that persist: compared twice, a short moment apart (live writes land one by one). */
@@ -137,35 +141,76 @@ export function registerProjection(program: Command): void {
       "--no-switch",
       "leave the new version building (written by the live projector too); switch later",
     )
+    .option(
+      "--resume [version]",
+      "continue an interrupted rebuild from its checkpoint (the newest, or version N) instead of starting over",
+    )
+    .option(
+      "--stall-timeout <seconds>",
+      "fail (resumable) when no event is read or written for this long; there is no overall limit",
+      "120",
+    )
     .addHelpText(
       "after",
       `
+The rebuild folds each batch of events per read-model item and writes with BatchWriteItem; it
+saves a checkpoint per batch (item projection#<name> / rebuild#v<N>: progress, figures with
+events/s and ETA, checkpoint), so an interrupted or crashed rebuild continues with --resume.
 The live projector is paused for a few seconds at the hand-over (locally: its host pollers; on
 AWS: its event source mappings are disabled and enabled again); its view stays readable.
 
 Examples:
   duplex projection rebuild order-summary --verify
+  duplex projection rebuild order-summary --resume          (after Ctrl-C or a crash)
   duplex projection rebuild inventory-levels --no-switch   (then: duplex projection verify/switch)
   duplex projection rebuild sales-analytics --stage prod --yes`,
     )
     .action(
-      async (name: string, options: { verify?: boolean; switch: boolean }, command: Command) =>
+      async (
+        name: string,
+        options: {
+          verify?: boolean;
+          switch: boolean;
+          resume?: string | boolean;
+          stallTimeout: string;
+        },
+        command: Command,
+      ) =>
         run(command, async (ctx) => {
           const info = projectionNamed(name);
+          const stallSeconds = Number(options.stallTimeout);
+          if (!Number.isFinite(stallSeconds) || stallSeconds <= 0) {
+            throw new UsageError(
+              `--stall-timeout '${options.stallTimeout}' is not a number of seconds`,
+              {
+                hint: "e.g. --stall-timeout 300",
+              },
+            );
+          }
           const target = await ctx.target();
+          const resumeVersion =
+            options.resume === undefined
+              ? undefined
+              : await resumableVersion(
+                  target,
+                  name,
+                  options.resume === true ? undefined : Number(options.resume),
+                );
           const line = ctx.out.progress();
           const result = await rebuildIntoNewVersion(target, {
             info,
             signal: ctx.signal,
+            resumeVersion,
+            stallTimeoutMs: stallSeconds * 1000,
             onProgress: (p) => {
               const total = p.events + p.remaining;
               line.update(
-                `${progressBar(total === 0 ? 1 : p.events / total)} v${p.version} ${p.phase}  ${count(p.events)} events  ${rate(p.eventsPerSecond)}  ${count(p.remaining)} to go  ${duration(p.elapsedMs)}`,
+                `${progressBar(total === 0 ? 1 : p.events / total)} v${p.version} ${p.phase}  ${count(p.events)} events  ${rate(p.eventsPerSecond)}  ${count(p.remaining)} to go  ETA ${p.etaMs === undefined ? "?" : duration(p.etaMs)}  ${duration(p.elapsedMs)}`,
               );
             },
           });
           line.done(
-            `v${result.version} rebuilt from the log: ${count(result.events)} events${result.skipped > 0 ? ` (${count(result.skipped)} undecodable, skipped)` : ""} in ${duration(result.elapsedMs)}, ${rate(result.eventsPerSecond)}; live projector paused ${duration(result.pausedMs)} for the hand-over`,
+            `v${result.version} rebuilt from the log${result.resumedAt === undefined ? "" : ` (resumed at ${count(result.resumedAt)})`}: ${count(result.events)} events${result.skipped > 0 ? ` (${count(result.skipped)} undecodable, skipped)` : ""} in ${duration(result.elapsedMs)}, ${rate(result.eventsPerSecond)}; live projector paused ${duration(result.pausedMs)} for the hand-over`,
           );
           const summary = { target: target.label, projection: name, ...result };
           if (options.verify) {

@@ -1,7 +1,10 @@
-import { fromKafkaRecord } from "../../../events/codecs/kafka.ts";
-import { EventError } from "../../../events/errors.ts";
-import type { LogConsumer } from "../../../functions/kit/log/port.ts";
-import { applyProjection } from "../../../functions/kit/projector.ts";
+import { RebuildStalledError } from "../../../functions/kit/errors.ts";
+import {
+  type RebuildProgress as KitRebuildProgress,
+  LogRebuild,
+  RebuildAbortedError,
+} from "../../../functions/kit/log-rebuild.ts";
+import { ViewBatchStore } from "../../../functions/kit/view-batch-store.ts";
 import { RefusedError } from "../errors.ts";
 import { waitForEmptyGroup } from "../replay/log.ts";
 import type { Target } from "../target/target.ts";
@@ -10,6 +13,7 @@ import {
   nextVersion,
   type ProjectionInfo,
   readModelStore,
+  rebuildRecords,
 } from "./projections.ts";
 
 /**
@@ -21,9 +25,10 @@ import {
  * events of that aggregate count as duplicates and are dropped — every aggregate touched during the
  * rebuild would come out incomplete. So:
  *
- * 1. catch up: a dedicated group (`duplex-rebuild.<name>.v<N>`) reads the projector's topics from
- *    offset 0 into version N only, up to the end offsets seen at the start; the live projector
- *    serves and writes only the live version;
+ * 1. catch up: the batched rebuild ({@link LogRebuild}) reads the projector's topics from offset 0
+ *    into version N only, up to the end offsets seen at the start, with a checkpoint per flush (a
+ *    crashed or interrupted rebuild goes on with `--resume`); the live projector serves and
+ *    writes only the live version;
  * 2. hand over (seconds): the live projector's consumers are stopped (local host pollers / event
  *    source mappings), the rebuild reads on to at least their committed offsets, stops, the pointer
  *    gets `buildingVersion = N`, and once a live projector's cached pointer has expired, its
@@ -42,13 +47,22 @@ export interface RebuildProgress {
   readonly skipped: number;
   readonly remaining: number;
   readonly eventsPerSecond: number;
+  /** Estimated time left at the current rate (undefined before the first flush). */
+  readonly etaMs: number | undefined;
   readonly elapsedMs: number;
+  /** The checkpoint's flush number (a resumed rebuild goes on from there). */
+  readonly flush: number;
+  readonly resumedAt?: number | undefined;
 }
 
 export interface RebuildOptions {
   readonly info: ProjectionInfo;
   readonly signal: AbortSignal;
   readonly onProgress: (progress: RebuildProgress) => void;
+  /** Resume this version from its checkpoint instead of starting a new one. */
+  readonly resumeVersion?: number | undefined;
+  /** No progress for this long fails the rebuild (it can be resumed). */
+  readonly stallTimeoutMs?: number | undefined;
 }
 
 export interface RebuildResult extends RebuildProgress {
@@ -56,7 +70,33 @@ export interface RebuildResult extends RebuildProgress {
   readonly pausedMs: number;
 }
 
-class Aborted extends Error {}
+/** States of a rebuild record that `--resume` can continue. */
+const RESUMABLE = new Set(["catching-up", "handing-over", "interrupted", "failed", "stalled"]);
+
+/** The version a `--resume` continues: the given one, or the newest resumable rebuild. */
+export async function resumableVersion(
+  target: Target,
+  name: string,
+  version: number | undefined,
+): Promise<number> {
+  const records = await rebuildRecords(target, name);
+  const candidates = records.filter(
+    (r) =>
+      RESUMABLE.has(String(r.progress.state)) && (version === undefined || r.version === version),
+  );
+  const chosen = candidates[candidates.length - 1];
+  if (chosen === undefined) {
+    throw new RefusedError(
+      version === undefined
+        ? `${name} has no interrupted rebuild to resume`
+        : `${name} v${version} is not an interrupted rebuild`,
+      {
+        hint: `see duplex projection list; start a new one with: duplex projection rebuild ${name}`,
+      },
+    );
+  }
+  return chosen.version;
+}
 
 /** Steps 1 and 2: afterwards the pointer says `buildingVersion = N` and both versions are written. */
 export async function rebuildIntoNewVersion(
@@ -81,14 +121,23 @@ export async function rebuildIntoNewVersion(
     physical: `${prefix}${g.groupId}`,
     physicalTopic: `${prefix}${g.topic}`,
   }));
+  const resumingWithControl =
+    options.resumeVersion !== undefined && target.consumers.unavailableReason() === undefined;
+  if (resumingWithControl) {
+    // A rebuild that died in its hand-over left the live consumers stopped: start them (starting a
+    // running one changes nothing).
+    for (const g of liveGroups) await target.consumers.start(g.physical).catch(() => undefined);
+  }
   const active = [];
   for (const g of liveGroups)
-    if ((await target.admin.describeGroup(g.physical)).members > 0) active.push(g);
+    if (resumingWithControl || (await target.admin.describeGroup(g.physical)).members > 0)
+      active.push(g);
   const reason = active.length > 0 ? target.consumers.unavailableReason() : undefined;
   if (reason !== undefined)
     throw new RefusedError(`cannot hand over from the live projector: ${reason}`);
 
-  const version = await nextVersion(target, name);
+  const version =
+    options.resumeVersion !== undefined ? options.resumeVersion : await nextVersion(target, name);
   const startedAt = new Date();
   const mark = (state: string, extra: Record<string, unknown> = {}) =>
     store.markRebuildProgress(name, version, {
@@ -99,96 +148,28 @@ export async function rebuildIntoNewVersion(
     });
   await mark("catching-up");
 
-  const topics = liveGroups.map((g) => g.physicalTopic);
-  const positions = new Map<string, bigint>();
-  const targets = new Map<string, bigint>();
-  for (const topic of topics) {
-    for (const p of await target.admin.topicOffsets(topic)) {
-      positions.set(`${topic}:${p.partition}`, BigInt(p.low));
-      targets.set(`${topic}:${p.partition}`, BigInt(p.high));
-    }
-  }
-  let events = 0;
-  let applied = 0;
-  let skipped = 0;
   let phase: RebuildProgress["phase"] = "catching-up";
-  const t0 = Date.now();
-  let lastEventAt = t0;
-  const remaining = () => {
-    let n = 0n;
-    for (const [key, to] of targets) {
-      const at = positions.get(key) ?? 0n;
-      if (to > at) n += to - at;
-    }
-    return Number(n);
-  };
-  const progress = (): RebuildProgress => ({
-    phase,
+  const rebuild = await LogRebuild.open({
+    log: target.log,
+    admin: target.admin,
+    items: new ViewBatchStore(target.doc, target.resources.tables["read-models"]),
+    projection: info.projection,
+    topics: liveGroups.map((g) => g.physicalTopic),
     version,
-    events,
-    applied,
-    skipped,
-    remaining: remaining(),
-    // Over the time spent reading (not the hand-over's waits).
-    eventsPerSecond: events / Math.max(0.001, (lastEventAt - t0) / 1000),
-    elapsedMs: Date.now() - t0,
+    checkpoints: true,
+    signal,
+    ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
+    onProgress: (p) => options.onProgress(cliProgress(phase, version, p)),
   });
-  let wake: () => void = () => undefined;
-  const caughtUp = async () => {
-    while (remaining() > 0) {
-      if (signal.aborted) throw new Aborted("interrupted");
-      if (failure !== undefined) throw failure;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 1_000);
-      });
-      options.onProgress(progress());
-    }
-  };
-
-  const groupId = `${prefix}duplex-rebuild.${name}.v${version}`;
-  let failure: unknown;
-  let consumer: LogConsumer | undefined = target.log.consumer({
-    groupId,
-    topics,
-    startFrom: "earliest",
-    maxBatchSize: 500,
-    maxWaitMs: 100,
-  });
-  const running = consumer.run(async (batch) => {
-    const key = `${batch.topic}:${batch.partition}`;
-    for (const record of batch.records) {
-      try {
-        applied += await applyProjection(store, info.projection, fromKafkaRecord(record), [
-          version,
-        ]);
-      } catch (error) {
-        // What the live projector dead-letters (undecodable records), the rebuild skips too.
-        if (!(error instanceof EventError)) throw error;
-        skipped++;
-      }
-      events++;
-      lastEventAt = Date.now();
-      positions.set(key, BigInt(record.offset) + 1n);
-    }
-    if (remaining() === 0) wake();
-  });
-  running.catch((error: unknown) => {
-    failure = error;
-    wake();
-  });
-  const stopRebuildConsumer = async () => {
-    const c = consumer;
-    consumer = undefined;
-    await c?.stop().catch(() => undefined);
-  };
+  const progress = () => cliProgress(phase, version, rebuild.progress());
 
   let pausedMs = 0;
   try {
-    await caughtUp();
+    await rebuild.runTo(await rebuild.endOffsets());
     // Hand-over: stop the live consumers, read on to their committed offsets, then let them write
     // both versions from there.
     phase = "handing-over";
+    await mark("handing-over");
     options.onProgress(progress());
     const stopped: typeof liveGroups = [];
     const pausedAt = Date.now();
@@ -198,6 +179,7 @@ export async function rebuildIntoNewVersion(
         stopped.push(g);
       }
       for (const g of active) await waitForEmptyGroup(target, g.physical);
+      const targets = new Map<string, bigint>();
       for (const g of liveGroups) {
         const [offsets, committed] = await Promise.all([
           target.admin.topicOffsets(g.physicalTopic),
@@ -211,14 +193,14 @@ export async function rebuildIntoNewVersion(
               : g.trigger.startingPosition === "TRIM_HORIZON"
                 ? BigInt(p.low)
                 : BigInt(p.high);
-          const key = `${g.physicalTopic}:${p.partition}`;
-          targets.set(key, from);
+          targets.set(`${g.physicalTopic}:${p.partition}`, from);
         }
       }
-      await caughtUp();
-      await stopRebuildConsumer();
+      await rebuild.runTo(targets);
+      await rebuild.close();
       await store.beginRebuild(name, version);
-      await mark("building", { events, applied, skipped });
+      const done = progress();
+      await mark("building", { events: done.events, applied: done.applied, skipped: done.skipped });
       // A live projector may still hold the pointer it read before the pause.
       const wait = LIVE_POINTER_TTL_MS + 500 - (Date.now() - pausedAt);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -231,16 +213,41 @@ export async function rebuildIntoNewVersion(
     options.onProgress(result);
     return result;
   } catch (error) {
-    await stopRebuildConsumer();
-    await mark(error instanceof Aborted ? "interrupted" : "failed", {
-      events,
+    await rebuild.close();
+    const state =
+      error instanceof RebuildAbortedError
+        ? "interrupted"
+        : error instanceof RebuildStalledError
+          ? "stalled"
+          : "failed";
+    await mark(state, {
+      events: rebuild.progress().events,
       error: error instanceof Error ? error.message : String(error),
     }).catch(() => undefined);
     throw error;
   } finally {
-    await stopRebuildConsumer();
-    await target.admin.deleteGroups([groupId]).catch(() => undefined);
+    await rebuild.close();
   }
+}
+
+function cliProgress(
+  phase: RebuildProgress["phase"],
+  version: number,
+  p: KitRebuildProgress,
+): RebuildProgress {
+  return {
+    phase,
+    version,
+    events: p.events,
+    applied: p.applied,
+    skipped: p.skipped,
+    remaining: p.remaining,
+    eventsPerSecond: p.eventsPerSecond,
+    etaMs: p.etaMs,
+    elapsedMs: p.elapsedMs,
+    flush: p.flush,
+    resumedAt: p.resumedAt,
+  };
 }
 
 /** Waits until the live projector's groups have no lag (so both versions hold the same events). */
