@@ -19,6 +19,7 @@ import {
   startReplay,
 } from "../replay/archive.ts";
 import { executeLogReplay, type LogPosition, parseOffsets, planLogReplay } from "../replay/log.ts";
+import { commandsInWindow, replayToFastLane } from "../replay/log-commands.ts";
 import type { Target } from "../target/target.ts";
 import { parseTime, parseWindow } from "../time.ts";
 
@@ -174,6 +175,94 @@ function showReplay(ctx: Context, replays: readonly ReplaySummary[]) {
   );
 }
 
+function registerLogCommands(replay: Command) {
+  replay
+    .command("log-commands")
+    .description(
+      "Replay critical commands from the log to the fast lane (EventBridge bus → rules → queues): exactly those of the time window and types asked for, here and on AWS. Handlers are idempotent by event id: commands already handled change nothing.",
+    )
+    .requiredOption("--from <time>", "start of the window, inclusive (ISO, or e.g. 2h)")
+    .option("--to <time>", "end of the window, exclusive (default: now)")
+    .option(
+      "--command <types>",
+      "only these critical commands (comma-separated), e.g. ProcessPaymentRequested",
+    )
+    .option("--dry-run", "list and count what would be replayed, send nothing")
+    .addHelpText(
+      "after",
+      `
+The window is by each command's occurredAt (the time EventBridge archives it under), read from
+the command topics by log time (offsets by timestamp, 5 s slack) and then filtered exactly.
+An alternative to 'duplex replay archive' that honours the window and the filter everywhere
+(moto's archive replay ignores both, see docs/local-parity.md).
+
+Examples:
+  duplex replay log-commands --from 2h --dry-run
+  duplex replay log-commands --from 2026-11-23T10:00:00Z --to 2026-11-23T10:30:00Z --command ProcessPaymentRequested
+  duplex replay log-commands --from 30m --command ReserveInventoryRequested,ProcessPaymentRequested --stage prod --yes`,
+    )
+    .action(
+      async (
+        options: { from: string; to?: string; command?: string; dryRun?: boolean },
+        command: Command,
+      ) =>
+        run(command, async (ctx) => {
+          const now = ctx.now();
+          const window = parseWindow({ from: options.from, to: options.to }, now);
+          const target = await ctx.target();
+          const commands = selectCommands(target, options.command);
+          const found = await commandsInWindow(target, window, commands);
+          const what = `${count(found.events.length)} critical command(s) from ${window.from.toISOString()} to ${window.to.toISOString()} (${commands ? commands.join(", ") : "every critical command"})`;
+          ctx.out.table(
+            [{ header: "command" }, { header: "count", right: true }],
+            Object.entries(found.byType)
+              .sort()
+              .map(([t, n]) => [t, count(n)]),
+          );
+          if (options.dryRun) {
+            ctx.out.line(`would replay ${what}`);
+            ctx.out.result({
+              dryRun: true,
+              window,
+              commands: commands ?? "all",
+              total: found.events.length,
+              byType: found.byType,
+              eventIds: found.events.map((e) => e.event.eventId),
+            });
+            return EXIT.ok;
+          }
+          const progress = ctx.out.progress();
+          const started = Date.now();
+          const result = await replayToFastLane(target, found.events, (sent) =>
+            progress.update(
+              `${progressBar(found.events.length === 0 ? 1 : sent / found.events.length)} ${count(sent)} / ${count(found.events.length)} sent  ${duration(Date.now() - started)}`,
+            ),
+          );
+          progress.done(`replayed ${what}: ${count(result.sent)} sent to the fast lane`);
+          ctx.out.result({
+            dryRun: false,
+            window,
+            commands: commands ?? "all",
+            total: found.events.length,
+            byType: found.byType,
+            sent: result.sent,
+            failed: result.failed,
+            eventIds: found.events.map((e) => e.event.eventId),
+          });
+          if (result.failed.length > 0) {
+            throw new AttentionError(
+              `${result.failed.length} command(s) were refused by the bus: ${result.failed
+                .slice(0, 3)
+                .map((f) => `${f.eventId} (${f.errorCode})`)
+                .join(", ")}`,
+              { hint: "run it again: commands already handled are no-ops" },
+            );
+          }
+          return EXIT.ok;
+        }),
+    );
+}
+
 function registerLog(replay: Command) {
   replay
     .command("log")
@@ -293,9 +382,10 @@ export function registerReplay(program: Command): void {
   const replay = program
     .command("replay")
     .description(
-      "Replay from the EventBridge archive (fast lane) or from the log (a consumer group).",
+      "Replay from the EventBridge archive (fast lane), critical commands from the log to the fast lane, or from the log (a consumer group).",
     );
   registerArchive(replay);
+  registerLogCommands(replay);
   registerLog(replay);
   replay
     .command("status")

@@ -5,6 +5,7 @@ import { run } from "../context.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
 import { EXIT } from "../exit-codes.ts";
 import { time } from "../output/format.ts";
+import { readModelStore } from "../projection/projections.ts";
 import { parseTime } from "../time.ts";
 
 export function registerState(program: Command): void {
@@ -19,6 +20,9 @@ export function registerState(program: Command): void {
     .addHelpText(
       "after",
       `
+An aggregate whose facts are all keyed by its id (all but Product) is read from one partition
+per topic (Kafka's murmur2 partitioner), from its first fact (read models) to --at.
+
 Examples:
   duplex state Order o-42
   duplex state Product p-kettle --at 2026-11-23T10:15:00Z
@@ -33,7 +37,13 @@ Examples:
         }
         const at = parseTime("--at", options.at, ctx.now());
         const target = await ctx.target();
-        const { state, events } = await aggregateStateAt(target, aggregateType, id, at);
+        const { state, events } = await aggregateStateAt(
+          target,
+          aggregateType,
+          id,
+          at,
+          readModelStore(target),
+        );
         if (events.length === 0) {
           throw new NotFoundError(
             `${aggregateType} ${id} has no event on the log up to ${at.toISOString()} in ${target.label}`,

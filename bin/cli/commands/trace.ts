@@ -6,6 +6,7 @@ import { type Context, run } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { EXIT } from "../exit-codes.ts";
 import { duration, time } from "../output/format.ts";
+import { readModelStore } from "../projection/projections.ts";
 import { parseTime } from "../time.ts";
 
 function render(ctx: Context, events: readonly LoggedEvent[]) {
@@ -48,25 +49,36 @@ export function registerTrace(program: Command): void {
     )
     .option("--since <time>", "read the log from this time (ISO or e.g. 2h)", "24h")
     .option("--until <time>", "read the log up to this time", "now")
+    .option("--full", "read up to --until even when the order summary says the order ended earlier")
     .addHelpText(
       "after",
       `
+The flow's first command is found by the time in its id (UUIDv7), then only the partition of
+its key is read on each topic (Kafka's murmur2 partitioner), from that time on; a finished order
+is read up to 15 minutes after its last fact (order summary). Other ids: every partition.
+
 Examples:
   duplex trace 01a2091d-2c0c-7020-99ad-575e9c436fcb
   duplex trace 01a2091d-... --since 7d --stage prod
   duplex trace 01a2091d-... --json | jq '.events[].eventType'`,
     )
     .action(
-      async (correlationId: string, options: { since: string; until: string }, command: Command) =>
+      async (
+        correlationId: string,
+        options: { since: string; until: string; full?: boolean },
+        command: Command,
+      ) =>
         run(command, async (ctx) => {
           const now = ctx.now();
           const since = parseTime("--since", options.since, now);
           const until = parseTime("--until", options.until, now);
           const target = await ctx.target();
-          const events = await flowTimeline(target, correlationId, {
-            fromMs: since.getTime(),
-            toMs: until.getTime() + 5_000,
-          });
+          const events = await flowTimeline(
+            target,
+            correlationId,
+            { fromMs: since.getTime(), toMs: until.getTime() + 5_000 },
+            { readModels: readModelStore(target), full: options.full === true },
+          );
           if (events.length === 0) {
             throw new NotFoundError(
               `no event with correlation id ${correlationId} in ${target.label} between ${since.toISOString()} and ${until.toISOString()}`,

@@ -32,19 +32,15 @@ export async function readTopicLetters(
   const ranges = await topicRanges(target.admin, destination.topic);
   const letters = new Map<string, TopicLetter>();
   const markers = new Set<string>();
-  await readRanges(
-    { log: target.log, admin: target.admin, groupPrefix: target.topicPrefix, purpose: "dlq" },
-    ranges,
-    (record) => {
-      const of = header(record, MARKER_FIELDS.of);
-      if (of !== undefined) {
-        markers.add(of);
-        return;
-      }
-      const id = `${record.partition}:${record.offset}`;
-      letters.set(id, { record, letter: viewOfRecord(target, destination, record) });
-    },
-  );
+  await readRanges({ log: target.log }, ranges, (record) => {
+    const of = header(record, MARKER_FIELDS.of);
+    if (of !== undefined) {
+      markers.add(of);
+      return;
+    }
+    const id = `${record.partition}:${record.offset}`;
+    letters.set(id, { record, letter: viewOfRecord(target, destination, record) });
+  });
   const pending = [...letters.entries()]
     .filter(([id]) => !markers.has(id))
     .map(([, l]) => l)

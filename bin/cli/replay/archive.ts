@@ -8,10 +8,10 @@ import {
   StartReplayCommand,
 } from "@aws-sdk/client-eventbridge";
 import { findEventDefinition } from "../../../events/registry.ts";
-import { scanEvents } from "../../../functions/kit/log-query/events.ts";
 import { NotFoundError, UsageError } from "../errors.ts";
 import type { Target } from "../target/target.ts";
 import type { TimeWindow } from "../time.ts";
+import { commandsInWindow } from "./log-commands.ts";
 
 /** States of a replay that will not change any more. */
 export const FINAL_REPLAY_STATES: ReadonlySet<string> = new Set([
@@ -28,7 +28,7 @@ export function selectCommands(target: Target, text: string | undefined): string
     .map((n) => n.trim())
     .filter((n) => n !== "");
   if (names.length === 0)
-    throw new UsageError("--commands is empty", {
+    throw new UsageError("the list of commands is empty", {
       hint: "e.g. --commands ProcessPaymentRequested,ReserveInventoryRequested",
     });
   for (const name of names) {
@@ -93,32 +93,8 @@ export async function countWindowFromLog(
   window: TimeWindow,
   commands: readonly string[] | undefined,
 ): Promise<{ total: number; byType: Record<string, number>; topics: string[] }> {
-  const types = commands ?? Object.keys(target.resources.commands);
-  const topics = [
-    ...new Set(
-      types
-        .map((t) => findEventDefinition(t)?.topic)
-        .filter((t): t is NonNullable<typeof t> => t !== undefined),
-    ),
-  ].sort();
-  const slackMs = 5_000;
-  const { events } = await scanEvents(target, topics, {
-    fromMs: window.from.getTime() - slackMs,
-    toMs: window.to.getTime() + slackMs,
-    purpose: "replay-count",
-  });
-  const from = window.from.toISOString();
-  const to = window.to.toISOString();
-  const byType: Record<string, number> = {};
-  const seen = new Set<string>();
-  for (const { event } of events) {
-    if (!types.includes(event.eventType) || event.occurredAt < from || event.occurredAt >= to)
-      continue;
-    if (seen.has(event.eventId)) continue;
-    seen.add(event.eventId);
-    byType[event.eventType] = (byType[event.eventType] ?? 0) + 1;
-  }
-  return { total: seen.size, byType, topics };
+  const { events, byType, topics } = await commandsInWindow(target, window, commands);
+  return { total: events.length, byType, topics };
 }
 
 export async function startReplay(

@@ -1,10 +1,23 @@
-import { allEventDefinitions } from "../../../events/registry.ts";
+import { allEventDefinitions, findEventDefinition } from "../../../events/registry.ts";
 import type { AnyEvent } from "../../../events/types.ts";
-import { aggregates, foldAggregate, isAggregateType } from "../../domain/aggregates.ts";
+import {
+  type AggregateTypeName,
+  aggregates,
+  foldAggregate,
+  isAggregateType,
+} from "../../domain/aggregates.ts";
+import { customerFactNames } from "../../domain/customers.ts";
+import { deliveryFactNames } from "../../domain/deliveries.ts";
 import type { EventBody } from "../../domain/drafts.ts";
+import { orderFactNames } from "../../domain/orders.ts";
+import { paymentFactNames } from "../../domain/payments.ts";
+import { productFactNames } from "../../domain/products.ts";
+import { reservationFactNames } from "../../domain/reservations.ts";
+import type { ReadModelStore } from "../read-models.ts";
 import type { LogAccess } from "./access.ts";
 import { UnknownAggregateTypeError } from "./errors.ts";
-import { type LoggedEvent, scanEvents } from "./events.ts";
+import { byKey, type LoggedEvent, readEvents, scanEvents } from "./events.ts";
+import { aggregateLifetime, keyRanges, TIME_SLACK_MS } from "./locate.ts";
 
 /**
  * The fact topics an aggregate's state is folded from: those of its domain (a product is changed
@@ -18,6 +31,25 @@ export function topicsOfAggregate(aggregateType: string): string[] {
   return [
     ...new Set(definitions.filter((d) => !d.critical && domains.has(d.domain)).map((d) => d.topic)),
   ].sort();
+}
+
+const factNamesOf: Readonly<Record<AggregateTypeName, readonly string[]>> = {
+  Customer: customerFactNames,
+  Order: orderFactNames,
+  Product: productFactNames,
+  Reservation: reservationFactNames,
+  Payment: paymentFactNames,
+  Delivery: deliveryFactNames,
+};
+
+/**
+ * Whether every fact an aggregate folds is its own (keyed by its id, so in one partition per
+ * topic). A product is also changed by reservation facts, keyed by order: not keyed by its id.
+ */
+export function keyedByOwnId(aggregateType: AggregateTypeName): boolean {
+  return factNamesOf[aggregateType].every(
+    (name) => findEventDefinition(name)?.aggregateType === aggregateType,
+  );
 }
 
 /** An aggregate's state as of a moment, with the events it was folded from. */
@@ -38,7 +70,9 @@ export function aggregateTypes(): string[] {
 /**
  * A temporal query: folds an aggregate's events on the log up to `at` with the domain's own
  * evolve functions. `duplex state`, the query API's `/aggregates/{type}/{id}` and the console
- * call this.
+ * call this. An aggregate whose facts are all keyed by its id (all but Product) is read from one
+ * partition per topic (murmur2 of the id), from its first fact (when `readModels` know it) to
+ * `at`; a product, also changed by reservation facts keyed by order, from its domain's topics.
  *
  * @throws {UnknownAggregateTypeError} for a type the domain does not know.
  * @example
@@ -51,15 +85,27 @@ export async function aggregateStateAt(
   aggregateType: string,
   id: string,
   at: Date,
+  readModels?: ReadModelStore,
 ): Promise<AggregateStateAt> {
   if (!isAggregateType(aggregateType)) {
     throw new UnknownAggregateTypeError(aggregateType, aggregateTypes());
   }
   const model = aggregates[aggregateType];
-  const { events } = await scanEvents(access, topicsOfAggregate(aggregateType), {
-    toMs: at.getTime() + 5_000,
-    purpose: "state",
-  });
+  const topics = topicsOfAggregate(aggregateType);
+  const toMs = at.getTime() + TIME_SLACK_MS;
+  // Only its own facts: one partition per topic, from its first fact (read models) on.
+  const events = keyedByOwnId(aggregateType)
+    ? await readEvents(
+        access,
+        await keyRanges(access, topics, id, {
+          fromMs: await aggregateLifetime(readModels, aggregateType, id).then((life) =>
+            life.firstFactMs === undefined ? undefined : life.firstFactMs - TIME_SLACK_MS,
+          ),
+          toMs,
+        }),
+        { accept: byKey(id) },
+      )
+    : (await scanEvents(access, topics, { toMs })).events;
   const seen = new Set<string>();
   const mine = events.filter((e) => {
     if (e.event.occurredAt > at.toISOString() || seen.has(e.event.eventId)) return false;

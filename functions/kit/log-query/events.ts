@@ -19,7 +19,6 @@ export interface ScanOptions {
   readonly toMs?: number | undefined;
   /** A cheap pre-filter on the record's headers, before decoding. */
   readonly accept?: (record: IncomingRecord) => boolean;
-  readonly purpose: string;
   /** Called with records that are not catalog events (skipped otherwise). */
   readonly onUndecodable?: (record: IncomingRecord, error: unknown) => void;
 }
@@ -28,6 +27,14 @@ export interface ScanOptions {
 export function header(record: IncomingRecord, name: string): string | undefined {
   return record.headers[name]?.toString("utf8");
 }
+
+/** Header pre-filter: one event by id. */
+export const byEventId = (id: string) => (record: IncomingRecord) =>
+  header(record, CE_HEADERS.id) === id;
+
+/** Header pre-filter: records of one aggregate (its key). */
+export const byKey = (key: string) => (record: IncomingRecord) =>
+  record.key?.toString("utf8") === key;
 
 /** Header pre-filter: records of one correlation id. */
 export const byCorrelation = (id: string) => (record: IncomingRecord) =>
@@ -51,35 +58,34 @@ export async function scanEvents(
       })),
     );
   }
+  return { events: await readEvents(target, ranges, options), ranges };
+}
+
+/** Reads given ranges of the target's topics; decodes and sorts as {@link scanEvents}. */
+export async function readEvents(
+  target: LogAccess,
+  ranges: readonly PartitionRange[],
+  options: Pick<ScanOptions, "accept" | "onUndecodable">,
+): Promise<LoggedEvent[]> {
   const events: LoggedEvent[] = [];
-  await readRanges(
-    {
-      log: target.log,
-      admin: target.admin,
-      groupPrefix: target.topicPrefix,
-      purpose: options.purpose,
-      readerName: target.readerName,
-    },
-    ranges,
-    (record) => {
-      if (options.accept !== undefined && !options.accept(record)) return;
-      try {
-        events.push({
-          event: fromKafkaRecord(record),
-          topic: record.topic.slice(target.topicPrefix.length),
-          partition: record.partition,
-          offset: record.offset,
-          loggedAt: new Date(record.timestamp).toISOString(),
-        });
-      } catch (error) {
-        options.onUndecodable?.(record, error);
-      }
-    },
-  );
+  await readRanges({ log: target.log }, ranges, (record) => {
+    if (options.accept !== undefined && !options.accept(record)) return;
+    try {
+      events.push({
+        event: fromKafkaRecord(record),
+        topic: record.topic.slice(target.topicPrefix.length),
+        partition: record.partition,
+        offset: record.offset,
+        loggedAt: new Date(record.timestamp).toISOString(),
+      });
+    } catch (error) {
+      options.onUndecodable?.(record, error);
+    }
+  });
   events.sort(
     (a, b) =>
       a.event.occurredAt.localeCompare(b.event.occurredAt) ||
       a.event.eventId.localeCompare(b.event.eventId),
   );
-  return { events, ranges };
+  return events;
 }

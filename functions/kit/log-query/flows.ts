@@ -1,6 +1,9 @@
-import { topicSpecs } from "../../../events/topics.ts";
+import { eventIdTime } from "../../../events/event-id.ts";
+import { DEAD_LETTER_TOPIC, type TopicName, topicSpecs } from "../../../events/topics.ts";
+import type { ReadModelStore } from "../read-models.ts";
 import type { LogAccess } from "./access.ts";
-import { byCorrelation, type LoggedEvent, scanEvents } from "./events.ts";
+import { byCorrelation, byEventId, type LoggedEvent, readEvents, scanEvents } from "./events.ts";
+import { aggregateLifetime, keyRanges, type LogWindow, narrow, TIME_SLACK_MS } from "./locate.ts";
 
 /** Depth of each event in its flow's causation tree (the first command is 0). */
 export function causationDepths(events: readonly LoggedEvent[]): Map<string, number> {
@@ -23,16 +26,28 @@ export function causationDepths(events: readonly LoggedEvent[]): Map<string, num
   return depths;
 }
 
-/** A time window of the log, in epoch milliseconds. */
-export interface LogWindow {
-  readonly fromMs?: number | undefined;
-  readonly toMs?: number | undefined;
+export type { LogWindow } from "./locate.ts";
+
+/** How long after a finished order's last projected fact its flow may still log something. */
+const FLOW_TAIL_MS = 15 * 60_000;
+
+export interface FlowOptions {
+  /** The read models, to end the read at a finished order's last fact (+15 min). */
+  readonly readModels?: ReadModelStore | undefined;
+  /** Read up to the window's end even when the read models say the order ended. */
+  readonly full?: boolean | undefined;
 }
 
 /**
  * Every event of one flow (one correlation id) across all topics — commands, facts and dead
  * letters — in time order. `duplex trace`, the query API's `/flows/{id}` and the console all call
  * this. The window bounds the scan by log time; a flow outside it is not found.
+ *
+ * It reads where the flow can be: its first command's time is in its id (UUIDv7), so a few
+ * seconds of the command topics find it; its key (the aggregate id every event of the flow is
+ * keyed by) gives one partition per topic (murmur2, as the producers partition); the order
+ * summary says when a finished order's last fact happened. Without those (an id that is not a
+ * UUIDv7, a first command outside the window), every partition of the window is read.
  *
  * @example
  * ```ts
@@ -44,12 +59,34 @@ export async function flowTimeline(
   access: LogAccess,
   correlationId: string,
   window: LogWindow = {},
+  options: FlowOptions = {},
 ): Promise<LoggedEvent[]> {
-  const { events } = await scanEvents(access, Object.keys(topicSpecs), {
-    fromMs: window.fromMs,
-    toMs: window.toMs,
-    accept: byCorrelation(correlationId),
-    purpose: "trace",
-  });
+  const topics = Object.keys(topicSpecs);
+  const accept = byCorrelation(correlationId);
+  const startMs = /^[0-9a-f]{8}-[0-9a-f]{4}-7/.test(correlationId)
+    ? eventIdTime(correlationId)
+    : undefined;
+  if (startMs !== undefined) {
+    const commandTopics = topics.filter((t) => topicSpecs[t as TopicName].kind === "commands");
+    const { events: found } = await scanEvents(access, commandTopics, {
+      fromMs: startMs - TIME_SLACK_MS,
+      toMs: startMs + TIME_SLACK_MS,
+      accept: byEventId(correlationId),
+    });
+    const first = found[0];
+    if (first !== undefined) {
+      const key = first.event.aggregateId;
+      const life = options.full
+        ? {}
+        : await aggregateLifetime(options.readModels, first.event.aggregateType, key);
+      const flowWindow = narrow(window, {
+        fromMs: startMs - TIME_SLACK_MS,
+        toMs: life.endedMs === undefined ? undefined : life.endedMs + FLOW_TAIL_MS,
+      });
+      const ranges = await keyRanges(access, topics, key, flowWindow, new Set([DEAD_LETTER_TOPIC]));
+      return readEvents(access, ranges, { accept });
+    }
+  }
+  const { events } = await scanEvents(access, topics, { ...window, accept });
   return events;
 }

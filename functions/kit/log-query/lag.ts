@@ -121,25 +121,15 @@ export async function measureLag(
           if (next !== undefined) pass.push(next);
           if (list.length === 0) byTopicPartition.delete(key);
         }
-        await readRanges(
-          {
-            log: target.log,
-            admin: target.admin,
-            groupPrefix: prefix,
-            purpose: "lag",
-            readerName: target.readerName,
-          },
-          pass,
-          (record) => {
-            let at = new Date(record.timestamp).toISOString();
-            try {
-              at = fromKafkaRecord(record).occurredAt;
-            } catch {
-              // not an event of the catalog: the log timestamp it is
-            }
-            oldest.set(`${record.topic}:${record.partition}:${record.offset}`, at);
-          },
-        );
+        await readRanges({ log: target.log }, pass, (record) => {
+          let at = new Date(record.timestamp).toISOString();
+          try {
+            at = fromKafkaRecord(record).occurredAt;
+          } catch {
+            // not an event of the catalog: the log timestamp it is
+          }
+          oldest.set(`${record.topic}:${record.partition}:${record.offset}`, at);
+        });
       }
     }
   }

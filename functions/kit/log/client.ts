@@ -44,13 +44,14 @@ function deferredKafkajsClient(connection: LogConnection): LogClient {
     name: "kafkajs",
     producer: () => deferred(client().then((c) => c.producer())),
     consumer: (options) => deferred(client().then((c) => c.consumer(options))),
+    reader: () => deferred(client().then((c) => c.reader())),
     admin: () => deferred(client().then((c) => c.admin())),
   };
 }
 
 /**
  * An object whose methods wait for `target` and then call its method of the same name. Every
- * method of the port's producer, consumer and admin returns a promise, so callers see no
+ * method of the port's producer, consumer, reader and admin returns a promise, so callers see no
  * difference.
  */
 function deferred<T extends object>(target: Promise<T>): T {
