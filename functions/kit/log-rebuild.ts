@@ -6,7 +6,7 @@ import { RebuildStalledError } from "./errors.ts";
 import type { LogAdmin, LogClient, LogReader, RecordRange } from "./log/port.ts";
 import type { Projection } from "./projector.ts";
 import { FLUSH_ATTRIBUTE } from "./read-models.ts";
-import type { RebuildCheckpoint, ViewBatchStore } from "./view-batch-store.ts";
+import type { RebuildCheckpoint, RebuildItems } from "./view-batch-store.ts";
 import { foldEvents, type ItemState, itemId, keysTouched } from "./view-fold.ts";
 
 /** Progress of a rebuild, reported as it goes (and stored with each checkpoint). */
@@ -36,7 +36,7 @@ export interface RebuildProgress {
 export interface LogRebuildOptions {
   readonly log: LogClient;
   readonly admin: LogAdmin;
-  readonly items: ViewBatchStore;
+  readonly items: RebuildItems;
   readonly projection: Projection;
   /** Physical topics to read (the projector's topics, in the run's namespace). */
   readonly topics: readonly string[];
@@ -358,8 +358,15 @@ export class LogRebuild {
     let records = 0;
     for (const [key, queue] of this.#buffer) {
       const end = inflight === undefined ? undefined : BigInt(inflight.to[key] ?? "-1");
+      // A redo takes exactly its records; a new flush at most `flushEvents` (prefixes per partition).
+      const limit = end === undefined ? this.#flushEvents - records : queue.length;
       let n = 0;
-      while (n < queue.length && (end === undefined || (queue[n] as Buffered).offset < end)) n++;
+      while (
+        n < queue.length &&
+        n < limit &&
+        (end === undefined || (queue[n] as Buffered).offset < end)
+      )
+        n++;
       if (n === 0) continue;
       for (const entry of queue.slice(0, n)) {
         if (entry.event === undefined) this.#skipped++;

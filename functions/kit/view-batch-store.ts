@@ -27,16 +27,35 @@ export interface RebuildCheckpoint {
   readonly inflight?: { readonly flush: number; readonly to: Readonly<Record<string, string>> };
 }
 
+/** What a rebuild needs of its item store ({@link ViewBatchStore}, or a stand-in in benchmarks). */
+export interface RebuildItems {
+  /** Items put and requests sent (retries included), for the figures. */
+  readonly stats: {
+    itemsWritten: number;
+    writeRequests: number;
+    itemsRead: number;
+    readRequests: number;
+  };
+  load(keys: readonly ItemKey[]): Promise<Map<string, ItemState>>;
+  put(items: ReadonlyMap<string, ItemState>, flush: number): Promise<void>;
+  checkpoint(projection: string, version: number): Promise<RebuildCheckpoint | undefined>;
+  saveCheckpoint(
+    projection: string,
+    version: number,
+    checkpoint: RebuildCheckpoint,
+    progress: Readonly<Record<string, unknown>>,
+  ): Promise<void>;
+}
+
 export interface ViewBatchStoreOptions {
   /** BatchWriteItem / BatchGetItem requests in flight at once (default 8). */
   readonly concurrency?: number;
 }
 
-export class ViewBatchStore {
+export class ViewBatchStore implements RebuildItems {
   readonly #doc: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly #concurrency: number;
-  /** Items put and BatchWriteItem requests sent (retries included), for the figures. */
   readonly stats = { itemsWritten: 0, writeRequests: 0, itemsRead: 0, readRequests: 0 };
 
   constructor(doc: DynamoDBDocumentClient, tableName: string, options: ViewBatchStoreOptions = {}) {

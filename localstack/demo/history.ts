@@ -34,6 +34,8 @@ export interface HistoryOptions {
   readonly spanMs?: number;
   readonly endMs?: number;
   readonly seed?: number;
+  /** Put in every id (`o-<ns>7`), so histories written one after another never share an aggregate. */
+  readonly idNamespace?: string;
 }
 
 /** One event of the history, with the time it happened (its log timestamp). */
@@ -63,6 +65,7 @@ export function* orderHistory(
   batchSize = 5_000,
 ): Generator<HistoryEvent[]> {
   const random = seededRandom(options.seed ?? 1);
+  const ns = options.idNamespace ?? "";
   const customerCount = options.customers ?? Math.max(10, Math.round(options.events / 200));
   const productCount =
     options.products ?? Math.max(5, Math.min(2_000, Math.round(options.events / 2_000)));
@@ -305,7 +308,7 @@ export function* orderHistory(
   // The catalogue and the customers come first.
   let clock = startMs;
   for (let p = 0; p < productCount; p++) {
-    const productId = `p-${p}`;
+    const productId = `p-${ns}${p}`;
     const unitPriceCents = between(random, 199, 19_999);
     productInfo.set(productId, { name: `Product ${p}`, unitPriceCents });
     command(
@@ -320,7 +323,7 @@ export function* orderHistory(
     command(
       {
         eventType: "RegisterCustomerRequested",
-        data: { customerId: `c-${c}`, name: `Customer ${c}`, email: `c${c}@example.com` },
+        data: { customerId: `c-${ns}${c}`, name: `Customer ${c}`, email: `c${c}@example.com` },
       } as EventDraft<"RegisterCustomerRequested">,
       clock++,
     );
@@ -333,11 +336,11 @@ export function* orderHistory(
       produced < options.events &&
       (heap.length === 0 || nextFlowAt <= (heap[0] as Pending).atMs)
     ) {
-      const orderId = `o-${flows}`;
+      const orderId = `o-${ns}${flows}`;
       const lines = between(random, 1, 4);
       const roll = random();
       const items = Array.from({ length: lines }, () => ({
-        productId: roll < 0.01 ? `p-unknown-${flows}` : `p-${between(random, 0, productCount - 1)}`,
+        productId: roll < 0.01 ? `p-unknown-${ns}${flows}` : `p-${ns}${between(random, 0, productCount - 1)}`,
         quantity: between(random, 1, 3),
       }));
       const country = pick(random, COUNTRIES);
@@ -346,7 +349,7 @@ export function* orderHistory(
           eventType: "PlaceOrderRequested",
           data: {
             orderId,
-            customerId: `c-${between(random, 0, customerCount - 1)}`,
+            customerId: `c-${ns}${between(random, 0, customerCount - 1)}`,
             items,
             shippingAddress: {
               line1: `${between(random, 1, 200)} Main St`,

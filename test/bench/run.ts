@@ -7,6 +7,7 @@
  *   npm run bench -- --quick                       # small sizes (a smoke run, ~2 minutes)
  *   npm run bench -- --only publish --records 50000 --reps 5 --batch 200 --concurrency 5
  *   npm run bench -- --only memory --memory-minutes 5
+ *   npm run bench -- --only rebuild --events 1000000
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -24,6 +25,7 @@ import { kitSuite } from "./suites/kit.ts";
 import { memorySuite } from "./suites/memory.ts";
 import { partitionerSuite } from "./suites/partitioner.ts";
 import { publishSuite } from "./suites/publish.ts";
+import { rebuildSuite } from "./suites/rebuild.ts";
 
 const SUITES = [
   "codec",
@@ -34,6 +36,7 @@ const SUITES = [
   "fast-lane",
   "memory",
   "http-api",
+  "rebuild",
 ] as const;
 type SuiteName = (typeof SUITES)[number];
 
@@ -51,6 +54,9 @@ const { values } = parseArgs({
     "memory-rate": { type: "string" },
     requests: { type: "string" },
     "no-java": { type: "boolean", default: false },
+    events: { type: "string" },
+    "dynamo-max": { type: "string" },
+    "flush-events": { type: "string" },
     out: { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -70,6 +76,9 @@ if (values.help) {
   --memory-rate <n>      events/s during the memory run (default 1000)
   --requests <n>         HTTP API requests per run (default 2000; quick 300), --concurrency in flight (default 16 there)
   --no-java              skip Kafka's Java ProducerPerformance
+  --events <n>           rebuild: one log size instead of 10^4, 10^5, 10^6 (quick: 10^4)
+  --dynamo-max <n>       rebuild: largest log also rebuilt into DynamoDB Local (default 100000)
+  --flush-events <n>     rebuild: events folded per batch write (default 10000)
   --out <file>           JSON output (default .duplex/bench/<timestamp>.json)`);
   process.exit(0);
 }
@@ -163,6 +172,21 @@ try {
             await httpApiSuite({
               requests: int(values.requests, quick ? 300 : 2_000),
               concurrency: int(values.concurrency, 16),
+            }),
+          );
+          break;
+        case "rebuild":
+          reports.push(
+            await rebuildSuite(log, {
+              sizes:
+                values.events !== undefined
+                  ? [int(values.events, 10_000)]
+                  : quick
+                    ? [10_000]
+                    : [10_000, 100_000, 1_000_000],
+              dynamoMax: int(values["dynamo-max"], 100_000),
+              flushEvents: int(values["flush-events"], 10_000),
+              samples: int(values.samples, quick ? 5 : 20),
             }),
           );
           break;

@@ -6,7 +6,6 @@
  * projection (`duplex projection rebuild --verify`) and find it equal to the live one; and the bad
  * input of the issue is refused in one line, moving nothing.
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,47 +19,12 @@ import {
   stockConserved,
 } from "../../localstack/demo/invariants.ts";
 import { LocalSession } from "../../localstack/host/session.ts";
+import { type CliRun, duplexRun } from "../support/duplex-cli.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: Record<string, unknown>;
-}
-
 /** Runs `duplex <args> --session <name> --json` as a child process. */
-function duplex(session: string, ...args: string[]): Promise<CliRun> {
-  return new Promise((done, fail) => {
-    const child = spawn(
-      process.execPath,
-      [join(root, "bin", "duplex.ts"), "--session", session, "--json", ...args],
-      {
-        cwd: root,
-        env: { ...process.env, NO_COLOR: "1" },
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on("data", (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.on("error", fail);
-    child.on("close", (code) => {
-      let json: Record<string, unknown> = {};
-      try {
-        json = JSON.parse(stdout) as Record<string, unknown>;
-      } catch {
-        // not JSON (help, or nothing)
-      }
-      done({ code: code ?? -1, stdout, stderr, json });
-    });
-  });
-}
+const duplex = duplexRun;
 
 const sagaEnv = {
   // The payment step waits long enough for the drill: the order stays PAYING until redriven.

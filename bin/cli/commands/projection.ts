@@ -145,6 +145,7 @@ export function registerProjection(program: Command): void {
       "--resume [version]",
       "continue an interrupted rebuild from its checkpoint (the newest, or version N) instead of starting over",
     )
+    .option("--batch <events>", "events folded per batch write (memory: ~1 KB each)", "10000")
     .option(
       "--stall-timeout <seconds>",
       "fail (resumable) when no event is read or written for this long; there is no overall limit",
@@ -173,6 +174,7 @@ Examples:
           switch: boolean;
           resume?: string | boolean;
           stallTimeout: string;
+          batch: string;
         },
         command: Command,
       ) =>
@@ -186,6 +188,12 @@ Examples:
                 hint: "e.g. --stall-timeout 300",
               },
             );
+          }
+          const flushEvents = Number(options.batch);
+          if (!Number.isInteger(flushEvents) || flushEvents < 1) {
+            throw new UsageError(`--batch '${options.batch}' is not a number of events`, {
+              hint: "e.g. --batch 10000",
+            });
           }
           const target = await ctx.target();
           const resumeVersion =
@@ -202,6 +210,7 @@ Examples:
             signal: ctx.signal,
             resumeVersion,
             stallTimeoutMs: stallSeconds * 1000,
+            flushEvents,
             onProgress: (p) => {
               const total = p.events + p.remaining;
               line.update(

@@ -63,6 +63,8 @@ export interface RebuildOptions {
   readonly resumeVersion?: number | undefined;
   /** No progress for this long fails the rebuild (it can be resumed). */
   readonly stallTimeoutMs?: number | undefined;
+  /** Events folded per batch write. */
+  readonly flushEvents?: number | undefined;
 }
 
 export interface RebuildResult extends RebuildProgress {
@@ -159,6 +161,7 @@ export async function rebuildIntoNewVersion(
     checkpoints: true,
     signal,
     ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
+    ...(options.flushEvents === undefined ? {} : { flushEvents: options.flushEvents }),
     onProgress: (p) => options.onProgress(cliProgress(phase, version, p)),
   });
   const progress = () => cliProgress(phase, version, rebuild.progress());
