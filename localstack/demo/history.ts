@@ -340,7 +340,10 @@ export function* orderHistory(
       const lines = between(random, 1, 4);
       const roll = random();
       const items = Array.from({ length: lines }, () => ({
-        productId: roll < 0.01 ? `p-unknown-${ns}${flows}` : `p-${ns}${between(random, 0, productCount - 1)}`,
+        productId:
+          roll < 0.01
+            ? `p-unknown-${ns}${flows}`
+            : `p-${ns}${between(random, 0, productCount - 1)}`,
         quantity: between(random, 1, 3),
       }));
       const country = pick(random, COUNTRIES);

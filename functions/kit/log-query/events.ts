@@ -49,15 +49,16 @@ export async function scanEvents(
   topics: readonly string[],
   options: ScanOptions,
 ): Promise<{ events: LoggedEvent[]; ranges: PartitionRange[] }> {
-  const ranges: PartitionRange[] = [];
-  for (const topic of topics) {
-    ranges.push(
-      ...(await topicRanges(target.admin, `${target.topicPrefix}${topic}`, {
-        fromMs: options.fromMs,
-        toMs: options.toMs,
-      })),
-    );
-  }
+  const ranges: PartitionRange[] = (
+    await Promise.all(
+      topics.map((topic) =>
+        topicRanges(target.admin, `${target.topicPrefix}${topic}`, {
+          fromMs: options.fromMs,
+          toMs: options.toMs,
+        }),
+      ),
+    )
+  ).flat();
   return { events: await readEvents(target, ranges, options), ranges };
 }
 

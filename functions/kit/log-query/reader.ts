@@ -14,10 +14,11 @@ export async function topicRanges(
   topic: string,
   window: { fromMs?: number | undefined; toMs?: number | undefined } = {},
 ): Promise<PartitionRange[]> {
-  const offsets = await admin.topicOffsets(topic);
-  const froms =
-    window.fromMs === undefined ? undefined : await admin.offsetsAtTime(topic, window.fromMs);
-  const tos = window.toMs === undefined ? undefined : await admin.offsetsAtTime(topic, window.toMs);
+  const [offsets, froms, tos] = await Promise.all([
+    admin.topicOffsets(topic),
+    window.fromMs === undefined ? undefined : admin.offsetsAtTime(topic, window.fromMs),
+    window.toMs === undefined ? undefined : admin.offsetsAtTime(topic, window.toMs),
+  ]);
   return offsets.map((p) => {
     const from = froms?.find((f) => f.partition === p.partition)?.offset ?? p.low;
     const to = tos?.find((t) => t.partition === p.partition)?.offset ?? p.high;
