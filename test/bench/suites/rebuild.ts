@@ -73,8 +73,9 @@ export async function rebuildSuite(
     for (const [index, size] of sizes.entries()) {
       // Grow the log to `size`: this chunk covers its share of the 12 hours, after the last.
       const add = size - written;
-      const chunkStart = startAll + (SPAN_MS * written) / sizes[sizes.length - 1]!;
-      const chunkEnd = startAll + (SPAN_MS * size) / sizes[sizes.length - 1]!;
+      const largest = sizes[sizes.length - 1] ?? size;
+      const chunkStart = startAll + (SPAN_MS * written) / largest;
+      const chunkEnd = startAll + (SPAN_MS * size) / largest;
       progress(`rebuild: writing ${add} events (log ${written} → ${size})`);
       const started = nowMs();
       const history = await writeHistory(
