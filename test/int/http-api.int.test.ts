@@ -47,7 +47,6 @@ async function eventually(what: string, probe: () => Promise<Answer>, ok: (a: An
 /** Commands on the log for one aggregate (any correlation id). */
 async function commandsOnLog(topic: string, aggregateId: string) {
   const { events } = await scanEvents(session, [topic], {
-    purpose: "test",
     accept: (r) => r.key?.toString("utf8") === aggregateId,
   });
   return events;
