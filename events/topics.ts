@@ -138,6 +138,9 @@ export function topicsOfKind(...kinds: readonly TopicKind[]): readonly TopicName
 /** The dead-letter topic of the log lane. */
 export const DEAD_LETTER_TOPIC: TopicName = "dead-letters";
 
+/** The topic config that decides whose clock stamps a record (Kafka's `message.timestamp.type`). */
+export const TIMESTAMP_TYPE = "message.timestamp.type";
+
 /** A topic with every setting resolved for one environment, as the admin API needs it. */
 export interface ResolvedTopic {
   readonly name: TopicName;
@@ -212,6 +215,10 @@ export function topicsFor(
       "retention.ms": String(spec.retentionMs),
       "cleanup.policy": spec.cleanupPolicy,
       "min.insync.replicas": String(replication.minInsyncReplicas),
+      // A record's timestamp is the broker's clock when it appended it, never a producer's:
+      // monotonic per partition, so "has a consumer read everything logged before T" is a
+      // question of offsets (the saga's deadlines are judged that way).
+      [TIMESTAMP_TYPE]: "LogAppendTime",
     },
     description: spec.description,
   }));

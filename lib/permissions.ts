@@ -80,6 +80,9 @@ export const KAFKA_ACTIONS = {
   ],
   /** Committed offsets and members of a group (lag). */
   observeGroup: ["kafka-cluster:DescribeGroup"],
+  /** Reading consumer positions: metadata and ListOffsets need DescribeTopic, OffsetFetch DescribeGroup. */
+  positionsTopic: ["kafka-cluster:DescribeTopic"],
+  positionsGroup: ["kafka-cluster:DescribeGroup"],
   /** What Lambda's MSK event source mapping calls on the control plane. */
   mappingControlPlane: ["kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers"],
 } as const;
@@ -131,6 +134,9 @@ export function statementsForNeed(
       ];
     case "log":
       if (need.access === "inspect") return inspectStatements(need, targets.kafka);
+      if (need.access === "positions") {
+        return positionStatements(need.topics, need.consumerGroups, targets.kafka);
+      }
       return kafkaStatements(need.access, need.topics, targets.kafka);
     case "metrics":
       // Metrics leave as CloudWatch embedded metric format on stdout (Powertools Metrics):
@@ -215,6 +221,33 @@ export function inspectStatements(need: LogInspectNeed, kafka: KafkaArns): Polic
     );
   }
   return statements;
+}
+
+/**
+ * Statements for reading where consumer groups stand on topics (committed offsets, ends, offsets
+ * by time): describe only, nothing that reads records or moves a group.
+ *
+ * @example
+ * ```ts
+ * positionStatements(["payment-events"], ["duplex-order-saga.payment-events"], log.arns);
+ * ```
+ */
+export function positionStatements(
+  topics: readonly TopicName[],
+  consumerGroups: readonly string[],
+  kafka: KafkaArns,
+): PolicyStatement[] {
+  return [
+    new PolicyStatement({ actions: [...KAFKA_ACTIONS.connect], resources: [kafka.cluster] }),
+    new PolicyStatement({
+      actions: [...KAFKA_ACTIONS.positionsTopic],
+      resources: topics.map((t) => kafka.topic(t)),
+    }),
+    new PolicyStatement({
+      actions: [...KAFKA_ACTIONS.positionsGroup],
+      resources: consumerGroups.map((g) => kafka.group(g)),
+    }),
+  ];
 }
 
 /**

@@ -124,7 +124,8 @@ export function toMskRecord(
     partition: position.partition,
     offset: position.offset,
     timestamp: position.timestamp,
-    timestampType: "CREATE_TIME",
+    // Every topic stamps records with the broker's clock (`message.timestamp.type`).
+    timestampType: "LOG_APPEND_TIME",
     ...(record.key === null ? {} : { key: Buffer.from(record.key).toString("base64") }),
     value: record.value.toString("base64"),
     headers: Object.entries(record.headers).map(([name, value]) => ({

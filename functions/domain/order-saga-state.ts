@@ -29,11 +29,34 @@ export type SagaStatus = (typeof sagaStatuses)[number];
 /** Statuses the saga never leaves. */
 export const terminalStatuses: readonly SagaStatus[] = ["COMPLETED", "CANCELLED", "FAILED"];
 
+/** What a step waits for: an answer from inventory, payment, delivery, or any other step's. */
+export type StepKind = "INVENTORY" | "PAYMENT" | "DELIVERY" | "STEP";
+
 /**
- * What the current deadline stands for. PAYING has two candidates (the reservation's expiry and
- * the payment timeout) and the cancellation code depends on which came first.
+ * What the current deadline stands for: a step's answer, or (PAYING) the reservation's expiry;
+ * the cancellation code depends on which came first.
  */
-export type DeadlineKind = "INVENTORY" | "PAYMENT" | "RESERVATION_EXPIRY" | "DELIVERY" | "STEP";
+export type DeadlineKind = StepKind | "RESERVATION_EXPIRY";
+
+/**
+ * The clock of the current step. The step's time starts when a handler has handled its command,
+ * not when the saga issued it: a command that waits in a queue of ours is our lag, not the step's
+ * silence. See `saga-deadlines.ts` for how deadlines are judged.
+ */
+export interface SagaStep {
+  readonly kind: StepKind;
+  /** How long the step may take once its command was handled. */
+  readonly timeoutMs: number;
+  /** When the saga issued the step's command (ISO). */
+  readonly issuedAt: string;
+  /**
+   * Event id of the step's command, set by the runtime when it gives the command its envelope.
+   * Without it the step's clock starts at `issuedAt`.
+   */
+  readonly commandId?: string;
+  /** When a handler first handled that command (the command ledger's `handledAt`), once known. */
+  readonly handledAt?: string;
+}
 
 /** The commands the saga issues. */
 export type SagaCommandName =
@@ -72,9 +95,15 @@ export interface OrderSagaState {
   readonly paymentCaptured: boolean;
   readonly deliveryId?: string;
   readonly cancellation?: Cancellation;
-  /** ISO timestamp after which the sweep acts; absent in terminal states. */
+  /**
+   * The current deadline as far as the saga knows (ISO): the step's timeout from its command's
+   * handling (from its issue while the handling is not known yet), or the reservation's expiry if
+   * that comes first. It is judged in stream time (`saga-deadlines.ts`). Absent in terminal states.
+   */
   readonly deadlineAt?: string;
   readonly deadlineKind?: DeadlineKind;
+  /** The clock of the current step; absent in terminal states. */
+  readonly step?: SagaStep;
   /** How often the current step's command was re-sent. */
   readonly reissues: number;
   /** The command of the current step, re-sent when its reply is overdue. */
@@ -84,15 +113,16 @@ export interface OrderSagaState {
 }
 
 /**
- * How long the saga waits, and how the hold is sized. Defaults suit AWS (a Lambda cold start, a
- * retry from a DLQ); the local demo passes shorter ones.
+ * How long the saga waits, and how the hold is sized. A step's timeout runs from the moment a
+ * handler handled the step's command (see {@link SagaStep}). Defaults suit AWS (a Lambda cold
+ * start, a retry from a DLQ); the local demo passes shorter ones.
  */
 export interface SagaTimeouts {
-  /** From `ReserveInventoryRequested` to its answer. */
+  /** From `ReserveInventoryRequested` handled to its answer. */
   readonly inventoryMs: number;
-  /** From `ProcessPaymentRequested` to its answer (the hold's expiry may come first). */
+  /** From `ProcessPaymentRequested` handled to its answer (the hold's expiry may come first). */
   readonly paymentMs: number;
-  /** From `ScheduleDeliveryRequested` to its answer. */
+  /** From `ScheduleDeliveryRequested` handled to its answer. */
   readonly deliveryMs: number;
   /** For every other step (commit, complete, refund, release, cancel) before a re-send. */
   readonly stepMs: number;
@@ -100,6 +130,12 @@ export interface SagaTimeouts {
   readonly holdSeconds: number;
   /** Re-sends of a step's command before the saga gives up (FAILED). */
   readonly maxReissues: number;
+  /**
+   * How long our own lag may hold a deadline before it is decided on the wall clock (degraded):
+   * an input partition of the saga without progress for this long while behind, or a step's
+   * command still not handled this long after its nominal deadline.
+   */
+  readonly stallGraceMs: number;
 }
 
 export const defaultSagaTimeouts: SagaTimeouts = {
@@ -109,6 +145,9 @@ export const defaultSagaTimeouts: SagaTimeouts = {
   stepMs: 60_000,
   holdSeconds: 600,
   maxReissues: 5,
+  // The fast lane's reconciler re-sends a lost command within its 60 s deadline plus a minute,
+  // up to 3 times: a command still unhandled after 10 minutes is in a DLQ, not in a queue.
+  stallGraceMs: 600_000,
 };
 
 /**

@@ -4,16 +4,19 @@ import { draft, reasonText } from "./drafts.ts";
 import { SagaMismatchError, unreachable } from "./errors.ts";
 import type {
   Cancellation,
-  DeadlineKind,
   OrderSagaState,
   SagaCommand,
   SagaStatus,
   SagaTimeouts,
+  StepKind,
 } from "./order-saga-state.ts";
 import { defaultSagaTimeouts } from "./order-saga-state.ts";
 import type { OrderCancellationCode } from "./orders.ts";
+import type { DeadlineVerdict, FiredDeadline, StreamTime } from "./saga-deadlines.ts";
+import { inSync, judgeDeadline, withKnownDeadline } from "./saga-deadlines.ts";
 
 export * from "./order-saga-state.ts";
+export * from "./saga-deadlines.ts";
 
 /**
  * The order-fulfilment saga, orchestrated, as a pure state machine: a fact (or a passed
@@ -31,6 +34,11 @@ export interface SagaReaction {
   readonly commands: readonly SagaCommand[];
   /** False when the fact changed nothing: the runtime can skip the write. */
   readonly changed: boolean;
+  /**
+   * The command (one of `commands`) that starts the new step: its handling starts the step's
+   * clock, so the runtime records the event id it gives it in `state.step.commandId`.
+   */
+  readonly stepCommand?: SagaCommand;
 }
 
 /** What the deadline sweep does with a saga. */
@@ -38,6 +46,10 @@ export interface DeadlineReaction {
   readonly state: OrderSagaState;
   /** Commands to issue: a compensation, or the current step's command again. */
   readonly commands: readonly SagaCommand[];
+  /** The command that starts the new step (see {@link SagaReaction.stepCommand}). */
+  readonly stepCommand?: SagaCommand;
+  /** How the deadline was judged (fired, held and why, not due). */
+  readonly verdict: DeadlineVerdict;
   /**
    * True when `commands` re-sends the step's last command. Publish it with a new event id: the
    * handler's event-id idempotency would swallow the old one, and the deciders make the repeat
@@ -112,7 +124,8 @@ export function react(
           orderId: state.orderId,
           deliveryId: fact.data.deliveryId,
         }),
-        stepDeadline(t),
+        stepTimer(t),
+        t,
       );
     case "DeliverySchedulingFailed":
       if (state.status !== "SCHEDULING") return unchanged(state);
@@ -136,17 +149,18 @@ export function react(
         state,
         "COMPLETING",
         draft("CompleteOrderRequested", { orderId: state.orderId, deliveryId: state.deliveryId }),
-        stepDeadline(t),
+        stepTimer(t),
+        t,
       );
     case "InventoryCommandRejected":
       return onInventoryRejected(state, fact.data, t);
     case "OrderCompleted":
       if (state.status !== "COMPLETING") return unchanged(state);
-      return advance(state, "COMPLETED", undefined, undefined);
+      return advance(state, "COMPLETED", undefined, undefined, t);
     case "OrderCancelled":
       return onOrderCancelled(state, fact.data, t);
     case "OrderCommandRejected":
-      return onOrderRejected(state, fact.data);
+      return onOrderRejected(state, fact.data, t);
     case "CustomerRegistered":
     case "CustomerRegistrationRejected":
     case "ProductRestocked":
@@ -159,90 +173,107 @@ export function react(
 }
 
 /**
- * Acts on a passed deadline: compensates a step that never answered (inventory, payment,
- * delivery), or re-sends the command of a step that must eventually succeed (commit, complete,
- * refund, release, cancel) until `timeouts.maxReissues`, then gives up (FAILED). Before the
- * deadline it does nothing, so the sweep may call it as often as it likes.
+ * Acts on a deadline once it fires (see `saga-deadlines.ts` for when it may): compensates a step
+ * that never answered (inventory, payment, delivery), or re-sends the command of a step that must
+ * eventually succeed (commit, complete, refund, release, cancel) until `timeouts.maxReissues`,
+ * then gives up (FAILED). A deadline that does not fire changes nothing, so the sweep may call
+ * this as often as it likes. Given a `Date`, the deadline is judged as if nothing lagged (the
+ * watermark at `now`).
  *
  * @example
  * ```ts
- * const { state, commands } = onDeadline(paying, afterDeadline);
- * state.status; // "RELEASING"
+ * const { state, commands } = onDeadline(paying, { now, watermark, stalledInputs: [], ... });
+ * state.status; // "RELEASING" once the watermark passed the payment's deadline
  * commands[0]?.eventType; // "ReleaseInventoryRequested"
  * ```
  */
 export function onDeadline(
   state: OrderSagaState,
-  now: Date,
+  time: StreamTime | Date,
   timeouts: SagaTimeouts = defaultSagaTimeouts,
 ): DeadlineReaction {
-  const nothing = { state, commands: [], reissueLastCommand: false, changed: false };
-  if (state.deadlineAt === undefined || now.getTime() < Date.parse(state.deadlineAt)) {
-    return nothing;
+  const stream = time instanceof Date ? inSync(time) : time;
+  const verdict = judgeDeadline(state, stream, timeouts.stallGraceMs);
+  if (verdict.verdict !== "fire") {
+    return { state, commands: [], reissueLastCommand: false, changed: false, verdict };
   }
-  const t = { now, timeouts };
+  const t = { now: stream.now, timeouts };
   const { orderId } = state;
-  const compensation = (reaction: Step): DeadlineReaction => ({
-    state: reaction.state,
-    commands: reaction.commands,
-    reissueLastCommand: false,
-    changed: true,
-  });
+  const within = (what: string, ms: number) =>
+    verdict.forced === "COMMAND_NOT_HANDLED"
+      ? `the ${what} command for order ${orderId} was not handled within ${ms} ms and the ${timeouts.stallGraceMs} ms grace`
+      : `${what} did not answer for order ${orderId} within ${ms} ms`;
+  const compensation = (cancellation: Cancellation, status: CompensatingStatus) => {
+    const reaction = compensate(
+      state,
+      status,
+      { ...cancellation, reason: cancellation.reason + forcedNote(verdict) },
+      t,
+    );
+    return { ...reaction, reissueLastCommand: false, verdict };
+  };
 
   switch (state.status) {
     case "RESERVING":
       return compensation(
-        compensate(
-          state,
-          "CANCELLING",
-          {
-            code: "INVENTORY_TIMEOUT",
-            reason: `inventory did not answer for order ${orderId} within ${timeouts.inventoryMs} ms`,
-          },
-          t,
-        ),
+        {
+          code: "INVENTORY_TIMEOUT",
+          reason: within("inventory", stepMs(state, timeouts.inventoryMs)),
+        },
+        "CANCELLING",
       );
     case "PAYING":
       return compensation(
-        compensate(
-          state,
-          "RELEASING",
-          state.deadlineKind === "RESERVATION_EXPIRY"
-            ? {
-                code: "RESERVATION_EXPIRED",
-                reason: `the stock held for order ${orderId} expired at ${state.reservationExpiresAt} before payment`,
-              }
-            : {
-                code: "PAYMENT_TIMEOUT",
-                reason: `payment did not answer for order ${orderId} within ${timeouts.paymentMs} ms`,
-              },
-          t,
-        ),
+        verdict.kind === "RESERVATION_EXPIRY"
+          ? {
+              code: "RESERVATION_EXPIRED",
+              reason: `the stock held for order ${orderId} expired at ${state.reservationExpiresAt} before payment`,
+            }
+          : {
+              code: "PAYMENT_TIMEOUT",
+              reason: within("payment", stepMs(state, timeouts.paymentMs)),
+            },
+        "RELEASING",
       );
     case "SCHEDULING":
       return compensation(
-        compensate(
-          state,
-          "REFUNDING",
-          {
-            code: "DELIVERY_TIMEOUT",
-            reason: `delivery did not answer for order ${orderId} within ${timeouts.deliveryMs} ms`,
-          },
-          t,
-        ),
+        {
+          code: "DELIVERY_TIMEOUT",
+          reason: within("delivery", stepMs(state, timeouts.deliveryMs)),
+        },
+        "REFUNDING",
       );
     case "COMMITTING":
     case "COMPLETING":
     case "REFUNDING":
     case "RELEASING":
     case "CANCELLING":
-      return reissue(state, t);
+      return { ...reissue(state, t), verdict };
     case "COMPLETED":
     case "CANCELLED":
     case "FAILED":
-      return nothing;
+      return { state, commands: [], reissueLastCommand: false, changed: false, verdict };
     default:
       return unreachable(state.status, "order-saga.onDeadline");
+  }
+}
+
+/** The timeout the current step was given (the configured one for steps stored without). */
+function stepMs(state: OrderSagaState, configured: number): number {
+  return state.step?.timeoutMs ?? configured;
+}
+
+/** Said in a cancellation when the deadline was decided on the wall clock (degraded mode). */
+function forcedNote(verdict: FiredDeadline): string {
+  switch (verdict.forced) {
+    case undefined:
+      return "";
+    case "INPUTS_STALLED":
+      return " (decided on the wall clock: the saga's input consumers were stalled)";
+    case "COMMAND_NOT_HANDLED":
+      return " (decided on the wall clock: the command was never handled)";
+    default:
+      return unreachable(verdict.forced, "order-saga.forcedNote");
   }
 }
 
@@ -256,10 +287,13 @@ interface Clock {
   readonly timeouts: SagaTimeouts;
 }
 
-interface Deadline {
-  readonly at: number;
-  readonly kind: DeadlineKind;
+/** The timer of a step the saga enters: what it waits for and for how long. */
+interface StepTimer {
+  readonly kind: StepKind;
+  readonly timeoutMs: number;
 }
+
+type CompensatingStatus = "REFUNDING" | "RELEASING" | "CANCELLING";
 
 function start(order: EventData<"OrderPlaced">, now: Date, timeouts: SagaTimeouts): Step {
   const { orderId, customerId, items, totalCents, currency, shippingAddress, paymentToken } = order;
@@ -283,18 +317,14 @@ function start(order: EventData<"OrderPlaced">, now: Date, timeouts: SagaTimeout
       items: lines(initial),
       holdSeconds: timeouts.holdSeconds,
     }),
-    { at: now.getTime() + timeouts.inventoryMs, kind: "INVENTORY" },
+    { kind: "INVENTORY", timeoutMs: timeouts.inventoryMs },
+    { now, timeouts },
   );
 }
 
 function onReserved(state: OrderSagaState, data: EventData<"InventoryReserved">, t: Clock): Step {
   if (state.status === "RESERVING") {
-    const expiresAt = Date.parse(data.expiresAt);
-    const paymentDue = t.now.getTime() + t.timeouts.paymentMs;
-    const deadline: Deadline =
-      expiresAt <= paymentDue
-        ? { at: expiresAt, kind: "RESERVATION_EXPIRY" }
-        : { at: paymentDue, kind: "PAYMENT" };
+    // The hold's expiry is a second deadline of this step (`saga-deadlines.ts`).
     return advance(
       { ...state, reservationExpiresAt: data.expiresAt },
       "PAYING",
@@ -305,7 +335,8 @@ function onReserved(state: OrderSagaState, data: EventData<"InventoryReserved">,
         currency: state.currency,
         paymentToken: state.paymentToken,
       }),
-      deadline,
+      { kind: "PAYMENT", timeoutMs: t.timeouts.paymentMs },
+      t,
     );
   }
   // A reservation that arrives after the saga gave up on inventory: give the stock back. The
@@ -332,7 +363,8 @@ function onCaptured(state: OrderSagaState, t: Clock): Step {
         address: state.shippingAddress,
         items: lines(state),
       }),
-      { at: t.now.getTime() + t.timeouts.deliveryMs, kind: "DELIVERY" },
+      { kind: "DELIVERY", timeoutMs: t.timeouts.deliveryMs },
+      t,
     );
   }
   // A capture that arrives after the saga gave up on payment: give the money back.
@@ -372,11 +404,11 @@ function onOrderCancelled(
   const fromOutside: Cancellation = { code: data.code, reason: data.reason };
   switch (state.status) {
     case "CANCELLING":
-      return advance(state, "CANCELLED", undefined, undefined);
+      return advance(state, "CANCELLED", undefined, undefined, t);
     // Cancelled by someone else while the saga was still going: undo what was done so far. The
     // final CancelOrderRequested is then answered ALREADY_CANCELLED, which ends the saga.
     case "RESERVING":
-      return advance({ ...state, cancellation: fromOutside }, "CANCELLED", undefined, undefined);
+      return advance({ ...state, cancellation: fromOutside }, "CANCELLED", undefined, undefined, t);
     case "PAYING":
       return compensate(state, "RELEASING", fromOutside, t);
     case "SCHEDULING":
@@ -387,6 +419,7 @@ function onOrderCancelled(
       return fail(
         { ...state, cancellation: fromOutside },
         `order ${state.orderId} was cancelled (${data.code}) after its stock was shipped`,
+        t,
       );
     case "REFUNDING":
     case "RELEASING":
@@ -399,13 +432,19 @@ function onOrderCancelled(
   }
 }
 
-function onOrderRejected(state: OrderSagaState, data: EventData<"OrderCommandRejected">): Step {
+function onOrderRejected(
+  state: OrderSagaState,
+  data: EventData<"OrderCommandRejected">,
+  t: Clock,
+): Step {
   if (state.status === "CANCELLING" && data.command === "CancelOrderRequested") {
-    if (data.code === "ALREADY_CANCELLED") return advance(state, "CANCELLED", undefined, undefined);
-    return fail(state, `cancelling order ${state.orderId} was refused: ${data.code}`);
+    if (data.code === "ALREADY_CANCELLED") {
+      return advance(state, "CANCELLED", undefined, undefined, t);
+    }
+    return fail(state, `cancelling order ${state.orderId} was refused: ${data.code}`, t);
   }
   if (state.status === "COMPLETING" && data.command === "CompleteOrderRequested") {
-    return fail(state, `completing order ${state.orderId} was refused: ${data.code}`);
+    return fail(state, `completing order ${state.orderId} was refused: ${data.code}`, t);
   }
   return unchanged(state);
 }
@@ -413,7 +452,7 @@ function onOrderRejected(state: OrderSagaState, data: EventData<"OrderCommandRej
 /** Enters a compensating status with its command; the cancellation is kept for the final cancel. */
 function compensate(
   state: OrderSagaState,
-  status: "REFUNDING" | "RELEASING" | "CANCELLING",
+  status: CompensatingStatus,
   cancellation: Cancellation,
   t: Clock,
 ): Step {
@@ -426,53 +465,58 @@ function compensate(
       : status === "RELEASING"
         ? draft("ReleaseInventoryRequested", { orderId, reason })
         : draft("CancelOrderRequested", { orderId, code: cancellation.code, reason });
-  return advance(withCancellation, status, command, stepDeadline(t));
+  return advance(withCancellation, status, command, stepTimer(t), t);
 }
 
-function reissue(state: OrderSagaState, t: Clock): DeadlineReaction {
+function reissue(state: OrderSagaState, t: Clock): Omit<DeadlineReaction, "verdict"> {
   const command = state.lastCommand;
   if (command === undefined || state.reissues >= t.timeouts.maxReissues) {
     const what = command?.eventType ?? "its last command";
     const failed = fail(
       state,
       `no answer to ${what} for order ${state.orderId} after ${state.reissues} re-sends`,
+      t,
     );
     return { ...failed, reissueLastCommand: false };
   }
+  const again = advance(
+    state,
+    state.status,
+    command,
+    { kind: state.step?.kind ?? "STEP", timeoutMs: t.timeouts.stepMs },
+    t,
+  );
   return {
-    state: {
-      ...state,
-      reissues: state.reissues + 1,
-      deadlineAt: new Date(t.now.getTime() + t.timeouts.stepMs).toISOString(),
-      deadlineKind: "STEP",
-    },
-    commands: [command],
+    ...again,
+    state: { ...again.state, reissues: state.reissues + 1 },
     reissueLastCommand: true,
-    changed: true,
   };
 }
 
 /**
- * Moves to `status`: the command (if any) becomes the step's last command, the re-send count
- * starts over, and the deadline is replaced (or dropped for a terminal status).
+ * Moves to `status`: the command (if any) becomes the step's last command and starts a new step
+ * (its clock, its deadline), the re-send count starts over; a terminal status drops the step.
  */
 function advance(
   state: OrderSagaState,
   status: SagaStatus,
   command: SagaCommand | undefined,
-  deadline: Deadline | undefined,
+  timer: StepTimer | undefined,
+  t: Clock,
 ): Step {
-  const { deadlineAt: _at, deadlineKind: _kind, ...rest } = state;
-  const next: OrderSagaState = {
+  const { step: _step, ...rest } = state;
+  const next = withKnownDeadline({
     ...rest,
     status,
     reissues: 0,
     ...(command === undefined ? {} : { lastCommand: command }),
-    ...(deadline === undefined
+    ...(timer === undefined
       ? {}
-      : { deadlineAt: new Date(deadline.at).toISOString(), deadlineKind: deadline.kind }),
-  };
-  return { state: next, commands: command === undefined ? [] : [command], changed: true };
+      : { step: { kind: timer.kind, timeoutMs: timer.timeoutMs, issuedAt: t.now.toISOString() } }),
+  });
+  return command === undefined
+    ? { state: next, commands: [], changed: true }
+    : { state: next, commands: [command], changed: true, stepCommand: command };
 }
 
 /** Issues commands on the side (late compensation) without leaving the current step. */
@@ -480,12 +524,13 @@ function aside(state: OrderSagaState, commands: readonly SagaCommand[]): Step {
   return { state, commands, changed: true };
 }
 
-function fail(state: OrderSagaState, failureReason: string): Step {
+function fail(state: OrderSagaState, failureReason: string, t: Clock): Step {
   return advance(
     { ...state, failureReason: reasonText(failureReason) },
     "FAILED",
     undefined,
     undefined,
+    t,
   );
 }
 
@@ -493,8 +538,8 @@ function unchanged(state: OrderSagaState): Step {
   return { state, commands: [], changed: false };
 }
 
-function stepDeadline(t: Clock): Deadline {
-  return { at: t.now.getTime() + t.timeouts.stepMs, kind: "STEP" };
+function stepTimer(t: Clock): StepTimer {
+  return { kind: "STEP", timeoutMs: t.timeouts.stepMs };
 }
 
 function lines(state: OrderSagaState): { productId: string; quantity: number }[] {

@@ -1,5 +1,11 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import { isConditionFailure } from "./versioned-store.ts";
 
@@ -18,6 +24,8 @@ export interface LedgerEntry {
   readonly command?: EventEnvelope;
   readonly dueAt?: string;
   readonly redeliveries: number;
+  /** When a handler first completed the command (ISO); a repeat does not move it. */
+  readonly handledAt?: string;
 }
 
 const SHARDS = ["0", "1", "2", "3"];
@@ -63,14 +71,17 @@ export class CommandLedger {
     }
   }
 
-  /** Records that a handler completed the command (creates the entry if the log is behind). */
+  /**
+   * Records that a handler completed the command (creates the entry if the log is behind). The
+   * first completion's time stays: a saga's step clock starts there.
+   */
   async markHandled(eventId: string, commandType: string, functionName: string): Promise<void> {
     await this.#doc.send(
       new UpdateCommand({
         TableName: this.#table,
         Key: { pk: eventId },
         UpdateExpression:
-          "SET #status = :handled, commandType = :type, handledBy = :fn, handledAt = :now, expiresAt = :exp REMOVE dueShard, dueAt, command",
+          "SET #status = :handled, commandType = :type, handledBy = :fn, handledAt = if_not_exists(handledAt, :now), expiresAt = :exp REMOVE dueShard, dueAt, command",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: {
           ":handled": "handled",
@@ -88,6 +99,42 @@ export class CommandLedger {
       new GetCommand({ TableName: this.#table, Key: { pk: eventId }, ConsistentRead: true }),
     );
     return Item === undefined ? undefined : toEntry(Item);
+  }
+
+  /**
+   * When each command was first handled, for those that were (strongly consistent reads, 100 ids
+   * per request).
+   *
+   * @example
+   * ```ts
+   * const handled = await ledger.handledAt([stepCommandId]);
+   * handled.get(stepCommandId); // Date, or undefined while the command waits
+   * ```
+   */
+  async handledAt(eventIds: readonly string[]): Promise<Map<string, Date>> {
+    const handled = new Map<string, Date>();
+    const unique = [...new Set(eventIds)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<
+        string,
+        { Keys: Record<string, unknown>[]; ConsistentRead: boolean; ProjectionExpression: string }
+      > = {
+        [this.#table]: {
+          Keys: unique.slice(i, i + 100).map((pk) => ({ pk })),
+          ConsistentRead: true,
+          ProjectionExpression: "pk, handledAt",
+        },
+      };
+      while (Object.keys(request).length > 0) {
+        const result = await this.#doc.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of result.Responses?.[this.#table] ?? []) {
+          if (typeof item.handledAt === "string")
+            handled.set(String(item.pk), new Date(item.handledAt));
+        }
+        request = (result.UnprocessedKeys ?? {}) as typeof request;
+      }
+    }
+    return handled;
   }
 
   /** Pending commands due before `now`. */
@@ -163,5 +210,6 @@ function toEntry(item: Record<string, unknown>): LedgerEntry {
       : {}),
     ...(typeof item.dueAt === "string" ? { dueAt: item.dueAt } : {}),
     redeliveries: Number(item.redeliveries ?? 0),
+    ...(typeof item.handledAt === "string" ? { handledAt: item.handledAt } : {}),
   };
 }

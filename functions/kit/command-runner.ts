@@ -13,6 +13,11 @@ import { ConcurrentWriteError } from "./versioned-store.ts";
 export interface Draft {
   readonly eventType: EventTypeName;
   readonly data: unknown;
+  /**
+   * The event id to give it, when the caller must know it before the commit (a saga records its
+   * step's command id in the state it commits); a new UUIDv7 otherwise.
+   */
+  readonly eventId?: string;
 }
 
 /** One item a decision changes: its new state and the drafts it emits. */
@@ -156,7 +161,10 @@ function toItemChange(
     }),
   );
   const commands = (change.commands ?? []).map((draft) =>
-    createEvent(draft.eventType, draft.data as EventInput<EventTypeName>, { causedBy: cause }),
+    createEvent(draft.eventType, draft.data as EventInput<EventTypeName>, {
+      causedBy: cause,
+      ...(draft.eventId === undefined ? {} : { eventId: draft.eventId }),
+    }),
   );
   return {
     stored: change.stored,

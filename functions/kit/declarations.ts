@@ -94,6 +94,14 @@ export type ResourceNeed =
       readonly topics: readonly TopicName[];
     }
   | LogInspectNeed
+  | {
+      /** Where consumer groups stand on topics: committed offsets, ends, offsets by time. */
+      readonly kind: "log";
+      readonly access: "positions";
+      readonly topics: readonly TopicName[];
+      /** The consumer groups whose committed offsets are read. */
+      readonly consumerGroups: readonly string[];
+    }
   | { readonly kind: "fast-lane-queues"; readonly access: "send" }
   | { readonly kind: "metrics" };
 
@@ -245,6 +253,24 @@ export const ENV = {
   /** Prefix of every topic name: empty on AWS, a per-run namespace locally. */
   topicPrefix: "DUPLEX_TOPIC_PREFIX",
 } as const;
+
+/**
+ * The need to read where a log trigger's consumer groups stand (a sweeper judging deadlines by its
+ * consumer's watermark).
+ *
+ * @example
+ * ```ts
+ * resources: [positionsOf(sagaTrigger)] // DescribeTopic + DescribeGroup, nothing that alters
+ * ```
+ */
+export function positionsOf(trigger: LogTrigger): ResourceNeed {
+  return {
+    kind: "log",
+    access: "positions",
+    topics: trigger.topics,
+    consumerGroups: trigger.topics.map((topic) => consumerGroupFor(trigger, topic)),
+  };
+}
 
 /**
  * The consumer group of one (function, topic) pair. An MSK event source mapping takes one topic,

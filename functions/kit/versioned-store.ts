@@ -210,7 +210,10 @@ export class VersionedStore {
     return keys;
   }
 
-  /** Items of a sparse index whose sort key is before `before` (e.g. sagas past their deadline). */
+  /**
+   * Items of a sparse index whose sort key is before `before` (e.g. sagas past their deadline),
+   * with that sort key, in its order per shard.
+   */
   async queryDue(
     indexName: string,
     shardAttribute: string,
@@ -218,23 +221,30 @@ export class VersionedStore {
     shards: readonly string[],
     before: string,
     limit = 100,
-  ): Promise<string[]> {
-    const keys: string[] = [];
+  ): Promise<{ key: string; at: string }[]> {
+    const due: { key: string; at: string }[] = [];
     for (const shard of shards) {
-      if (keys.length >= limit) break;
-      const result = await this.#doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: indexName,
-          KeyConditionExpression: "#shard = :s AND #sort < :t",
-          ExpressionAttributeNames: { "#shard": shardAttribute, "#sort": sortAttribute },
-          ExpressionAttributeValues: { ":s": shard, ":t": before },
-          Limit: limit - keys.length,
-        }),
-      );
-      for (const item of result.Items ?? []) keys.push(String(item.pk));
+      let start: Record<string, unknown> | undefined;
+      do {
+        const result = await this.#doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: indexName,
+            KeyConditionExpression: "#shard = :s AND #sort < :t",
+            ExpressionAttributeNames: { "#shard": shardAttribute, "#sort": sortAttribute },
+            ExpressionAttributeValues: { ":s": shard, ":t": before },
+            Limit: limit - due.length,
+            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+          }),
+        );
+        for (const item of result.Items ?? []) {
+          due.push({ key: String(item.pk), at: String(item[sortAttribute]) });
+        }
+        start = result.LastEvaluatedKey;
+      } while (start !== undefined && due.length < limit);
+      if (due.length >= limit) break;
     }
-    return keys;
+    return due;
   }
 
   #update(change: ItemChange<unknown>, now: Date) {

@@ -1,6 +1,7 @@
 import { topicsOf } from "../../events/registry.ts";
 import type { FactName } from "../domain/drafts.ts";
 import type { SagaCommandName } from "../domain/order-saga.ts";
+import type { LogTrigger } from "../kit/declarations.ts";
 import { defineFunction, logDefaults } from "../kit/declarations.ts";
 
 /** The facts the saga reads; its topics are those of these facts. */
@@ -37,15 +38,18 @@ export const sagaCommands = [
   "CancelOrderRequested",
 ] as const satisfies readonly SagaCommandName[];
 
+/** The saga's input: the topics of its facts. Its deadline sweeper reads where it stands on them. */
+export const sagaTrigger: LogTrigger = {
+  kind: "log",
+  topics: topicsOf(sagaFacts),
+  consumerGroup: "duplex-order-saga",
+  ...logDefaults,
+};
+
 export const declaration = defineFunction({
   name: "order-saga",
   description: "Orchestrates order fulfilment: reacts to facts and issues the next command.",
-  trigger: {
-    kind: "log",
-    topics: topicsOf(sagaFacts),
-    consumerGroup: "duplex-order-saga",
-    ...logDefaults,
-  },
+  trigger: sagaTrigger,
   timeoutSeconds: 60,
   memoryMb: 512,
   resources: [

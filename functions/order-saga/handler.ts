@@ -33,7 +33,7 @@ export const handler = logHandler({
         if (!reaction.changed || reaction.state === undefined) {
           return { primary: stored, touched: [stored], changes: [], recordHandled: false };
         }
-        return sagaChange(stored, reaction.state, reaction.commands, event.correlationId);
+        return sagaChange(stored, reaction.state, reaction.commands, event.correlationId, reaction);
       },
     });
   },

@@ -15,6 +15,7 @@ function seconds(name: string, fallbackMs: number, env: NodeJS.ProcessEnv): numb
 /**
  * The saga's deadlines from the environment (defaults suit AWS; the local demo shortens them so a
  * payment that never answers is compensated in seconds). Read by the saga and by its sweeper.
+ * `DUPLEX_SAGA_STALL_GRACE_SECONDS` bounds how long our own lag may hold a deadline.
  */
 export function sagaTimeoutsFromEnv(env: NodeJS.ProcessEnv = process.env): SagaTimeouts {
   const d = defaultSagaTimeouts;
@@ -27,5 +28,6 @@ export function sagaTimeoutsFromEnv(env: NodeJS.ProcessEnv = process.env): SagaT
     holdSeconds: seconds("DUPLEX_SAGA_HOLD_SECONDS", d.holdSeconds * 1000, env) / 1000,
     maxReissues:
       maxReissues === undefined || maxReissues === "" ? d.maxReissues : Number(maxReissues),
+    stallGraceMs: seconds("DUPLEX_SAGA_STALL_GRACE_SECONDS", d.stallGraceMs, env),
   };
 }

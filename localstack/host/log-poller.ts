@@ -196,7 +196,8 @@ function toMskRecord(record: IncomingRecord): MskEventRecord {
     partition: record.partition,
     offset: Number(record.offset),
     timestamp: record.timestamp,
-    timestampType: "CREATE_TIME",
+    // Every topic stamps records with the broker's clock (`message.timestamp.type`).
+    timestampType: "LOG_APPEND_TIME",
     ...(record.key === null ? {} : { key: record.key.toString("base64") }),
     value: (record.value ?? Buffer.alloc(0)).toString("base64"),
     headers: Object.entries(record.headers).map(([name, value]) => ({ [name]: [...value] })),

@@ -507,7 +507,7 @@ describe("order saga: helpers", () => {
     expect(isTerminal("CANCELLING")).toBe(false);
   });
 
-  it("defaults suit AWS: a minute per step, a ten-minute hold, five re-sends", () => {
+  it("defaults suit AWS: a minute per step, a ten-minute hold, five re-sends, a ten-minute grace", () => {
     expect(defaultSagaTimeouts).toEqual({
       inventoryMs: 60_000,
       paymentMs: 60_000,
@@ -515,6 +515,7 @@ describe("order saga: helpers", () => {
       stepMs: 60_000,
       holdSeconds: 600,
       maxReissues: 5,
+      stallGraceMs: 600_000,
     });
   });
 });

@@ -6,6 +6,7 @@ import type {
   SagaCommand,
   SagaStatus,
   SagaTimeouts,
+  StreamTime,
 } from "../../../functions/domain/order-saga.ts";
 import { defaultSagaTimeouts, onDeadline, react } from "../../../functions/domain/order-saga.ts";
 import { NOW, toEvent } from "./decider-spec.ts";
@@ -151,9 +152,11 @@ function check(state: OrderSagaState | undefined, issued: readonly SagaCommand[]
 export function givenSaga(
   facts: readonly EventDraft<FactName>[],
   timeouts: SagaTimeouts = defaultSagaTimeouts,
+  adjust: (state: OrderSagaState) => OrderSagaState = (s) => s,
 ) {
   let state: OrderSagaState | undefined;
   for (const f of facts) state = react(state, toEvent(f), NOW, timeouts).state;
+  if (state !== undefined) state = adjust(state);
   return {
     state,
     when(fact: EventDraft<FactName>, now: Date = NOW) {
@@ -172,7 +175,8 @@ export function givenSaga(
         },
       };
     },
-    whenDeadline(now: Date) {
+    /** The sweep judges the saga at `now` with no lag, or with the stream time given. */
+    whenDeadline(now: Date | StreamTime) {
       if (state === undefined) throw new Error("no saga was started by the facts given");
       const reaction = onDeadline(state, now, timeouts);
       return {
@@ -186,6 +190,13 @@ export function givenSaga(
           expect(reaction.state).toEqual(state);
           expect(reaction.commands).toEqual([]);
           expect(reaction.reissueLastCommand).toBe(false);
+          expect(reaction.changed).toBe(false);
+        },
+        /** The deadline passed on the wall clock but holds, for `reason`. */
+        thenHeld(reason: "INPUTS_BEHIND" | "COMMAND_NOT_HANDLED") {
+          expect(reaction.verdict).toMatchObject({ verdict: "held", reason });
+          expect(reaction.state).toEqual(state);
+          expect(reaction.commands).toEqual([]);
           expect(reaction.changed).toBe(false);
         },
       };

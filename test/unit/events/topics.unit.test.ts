@@ -22,6 +22,10 @@ describe("topics", () => {
         "cleanup.policy": "delete",
       },
     });
+    // The broker stamps every record (the saga's watermark relies on it).
+    for (const topic of topicsFor("aws")) {
+      expect(topic.configs["message.timestamp.type"], topic.name).toBe("LogAppendTime");
+    }
     expect(byName["inventory-events"]).toMatchObject({
       partitions: 6,
       configs: { "retention.ms": "259200000" },
