@@ -9,6 +9,7 @@ import type { ResolvedTopic } from "../events/topics.ts";
 import { topicsFor } from "../events/topics.ts";
 import type { FunctionDeclaration } from "../functions/kit/declarations.ts";
 import { functionDeclarations } from "../functions/registry.ts";
+import { declaration as sagaSweeper } from "../functions/saga-sweeper/function.ts";
 import { DuplexTables } from "./data.ts";
 import { EventLog } from "./event-log.ts";
 import { FastLane } from "./fast-lane.ts";
@@ -236,6 +237,7 @@ export class DuplexStack extends Stack {
         readsTheLog: f.declaration.trigger.kind === "log",
       })),
       commands: this.fastLane.allChannels().map((c) => ({ command: c.command, queue: c.queue })),
+      sagaSweeper: sagaSweeper.name,
       deadLetterQueues: [
         { name: "bus-dlq", queue: this.fastLane.busDeadLetterQueue },
         ...this.fastLane.allChannels().flatMap((c) => [

@@ -135,6 +135,22 @@ export class AlarmFactory {
     });
   }
 
+  /**
+   * Fires when the saga decided any deadline on the wall clock (degraded mode): an input consumer
+   * of the saga stalled for the grace, or a step's command was never handled. Orders may have been
+   * cancelled by our own lag rather than by a silent step.
+   */
+  sagaDeadlinesForced(forced: IMetric): Alarm {
+    return this.threshold({
+      id: "saga-deadlines-forced",
+      metric: forced,
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description:
+        "Saga deadlines were decided on the wall clock (degraded mode): a saga input consumer made no progress for the grace, or a step's command was never handled. Late answers are compensated, but orders may have been cancelled by our own lag. Look at the saga-sweeper's log ('decided on the wall clock': order, reason), `duplex lag` for the saga's consumer groups, and the fast-lane DLQs; see docs/runbook.md.",
+    });
+  }
+
   /** Any threshold alarm. */
   threshold(spec: ThresholdAlarmSpec): Alarm {
     const alarm = new Alarm(this.scope, spec.id, {

@@ -19,6 +19,7 @@ import {
   LambdaMetricFactory,
   MskMetricFactory,
   QueueMetricFactory,
+  SagaMetricFactory,
 } from "./metrics.ts";
 
 /** A function to watch. */
@@ -93,6 +94,13 @@ export interface DuplexObservabilityProps {
    */
   readonly throttleThreshold?: number;
   /**
+   * Service name of the saga's deadline sweeper: its degraded decisions raise an alarm and its
+   * stream-time metrics get a dashboard row.
+   *
+   * @default - no saga deadline alarm or row
+   */
+  readonly sagaSweeper?: string;
+  /**
    * Key of the alarm topic.
    *
    * @default - SNS's own encryption
@@ -110,8 +118,9 @@ export interface DuplexObservabilityProps {
  * The stage's CloudWatch dashboard and alarms. The dashboard shows records per second per topic,
  * lag per consumer group and per function, fast-lane delivery latency and queue age, the depth of
  * every dead-letter queue, Lambda errors, throttles and duration, and EventBridge failed and
- * dead-lettered invocations. Alarms (to an SNS topic operators subscribe to) fire on any message
- * in a dead-letter queue, on lag over the threshold, on function errors and on throttles.
+ * dead-lettered invocations, and the saga's deadlines in stream time. Alarms (to an SNS topic
+ * operators subscribe to) fire on any message in a dead-letter queue, on lag over the threshold,
+ * on function errors and throttles, and on saga deadlines decided on the wall clock.
  *
  * @example
  * ```ts
@@ -206,6 +215,11 @@ export class DuplexObservability extends Construct {
         1,
       );
     }
+    const saga =
+      props.sagaSweeper === undefined
+        ? undefined
+        : new SagaMetricFactory({ service: props.sagaSweeper });
+    if (saga) this.alarms.sagaDeadlinesForced(saga.deadlinesForced(Duration.minutes(5)));
 
     const graph = (title: string, left: IMetric[], width = 12): GraphWidget =>
       new GraphWidget({ title, left, width, height: 6, legendPosition: undefined });
@@ -284,6 +298,19 @@ export class DuplexObservability extends Construct {
           api.serverErrors(),
         ]),
         graph("HTTP API: latency p99 (ms)", [api.latencyP99()]),
+      ]);
+    }
+    if (saga) {
+      rows.push([
+        graph("Saga: watermark lag (s) and stalled inputs", [
+          saga.watermarkLag(),
+          saga.inputsStalled(),
+        ]),
+        graph("Saga deadlines: fired, held by our lag, forced (degraded)", [
+          saga.deadlinesFired(),
+          saga.deadlinesHeld(),
+          saga.deadlinesForced(),
+        ]),
       ]);
     }
     this.dashboard = new Dashboard(this, "Dashboard", {

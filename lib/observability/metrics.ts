@@ -272,3 +272,73 @@ export class HttpApiMetricFactory {
     });
   }
 }
+
+/** Properties of {@link SagaMetricFactory}. */
+export interface SagaMetricFactoryProps {
+  /** The `service` dimension: the sweeper function's name (Powertools' service name). */
+  readonly service: string;
+  /**
+   * The namespace the functions publish to (`POWERTOOLS_METRICS_NAMESPACE`).
+   *
+   * @default "Duplex"
+   */
+  readonly namespace?: string;
+  /**
+   * @default DEFAULT_PERIOD
+   */
+  readonly period?: Duration;
+}
+
+/**
+ * Metrics the saga's deadline sweeper publishes (Powertools EMF, dimension `service`): how its
+ * deadlines are judged in stream time and when our own lag made it decide on the wall clock.
+ *
+ * @example
+ * ```ts
+ * const saga = new SagaMetricFactory({ service: "saga-sweeper" });
+ * saga.deadlinesForced(); // deadlines decided in degraded mode, per period
+ * ```
+ */
+export class SagaMetricFactory {
+  private readonly props: SagaMetricFactoryProps;
+
+  constructor(props: SagaMetricFactoryProps) {
+    this.props = props;
+  }
+
+  /** Deadlines decided on the wall clock (an input stalled for the grace, a command never handled). */
+  deadlinesForced(period?: Duration): Metric {
+    return this.metric("SagaDeadlinesForced", "Sum", "deadlines forced (degraded)", period);
+  }
+
+  /** Deadlines past on the wall clock but held by our own lag, per sweep. */
+  deadlinesHeld(): Metric {
+    return this.metric("SagaDeadlinesHeld", "Maximum", "deadlines held by our lag");
+  }
+
+  /** Deadlines that fired on stream time (a step that really did not answer). */
+  deadlinesFired(): Metric {
+    return this.metric("SagaDeadlinesFired", "Sum", "deadlines fired");
+  }
+
+  /** How far the saga's watermark trails the wall clock, seconds (within a factor of two). */
+  watermarkLag(): Metric {
+    return this.metric("SagaWatermarkLagSeconds", "Maximum", "saga watermark lag (s)");
+  }
+
+  /** Input partitions of the saga without progress for the grace while behind. */
+  inputsStalled(): Metric {
+    return this.metric("SagaInputsStalled", "Maximum", "saga inputs stalled");
+  }
+
+  private metric(metricName: string, statistic: string, label: string, period?: Duration): Metric {
+    return new Metric({
+      namespace: this.props.namespace ?? "Duplex",
+      metricName,
+      dimensionsMap: { service: this.props.service },
+      statistic,
+      label,
+      period: period ?? this.props.period ?? DEFAULT_PERIOD,
+    });
+  }
+}

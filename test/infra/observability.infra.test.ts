@@ -102,6 +102,37 @@ describe("DuplexObservability", () => {
     }
   });
 
+  it("alarms when the saga decides a deadline on the wall clock (degraded mode), and graphs its stream time", () => {
+    const alarm = alarms.find((a) => a.AlarmName === "duplex-dev-saga-deadlines-forced");
+    expect(alarm).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+    });
+    const stat = asArray(
+      alarm?.Metrics as { MetricStat?: { Metric: unknown; Period: number; Stat: string } }[],
+    )[0]?.MetricStat;
+    expect(stat).toEqual({
+      Metric: {
+        Namespace: "Duplex",
+        MetricName: "SagaDeadlinesForced",
+        Dimensions: [{ Name: "service", Value: "saga-sweeper" }],
+      },
+      Period: 300,
+      Stat: "Sum",
+    });
+    expect(String(alarm?.AlarmDescription)).toMatch(/wall clock.*runbook/s);
+    for (const needle of [
+      "SagaWatermarkLagSeconds",
+      "SagaInputsStalled",
+      "SagaDeadlinesHeld",
+      "SagaDeadlinesFired",
+    ]) {
+      expect(body).toContain(needle);
+    }
+  });
+
   it("notifies an encrypted, TLS-only SNS topic on alarm and on recovery", () => {
     const [topicId, topic] = Object.entries(resourcesOfType(json, "AWS::SNS::Topic"))[0] ?? [];
     expect(topic?.Properties?.KmsMasterKeyId).toBeDefined();
@@ -117,8 +148,8 @@ describe("DuplexObservability", () => {
 
   it("has exactly the alarms above", () => {
     expect(alarms).toHaveLength(
-      // + the HTTP API's 5xx, latency and 4xx-rate alarms
-      deadLetterQueues.length + mappings.length + 2 * functionDeclarations.length + 3,
+      // + the HTTP API's 5xx, latency and 4xx-rate alarms, + SagaDeadlinesForced
+      deadLetterQueues.length + mappings.length + 2 * functionDeclarations.length + 4,
     );
   });
 });
