@@ -15,6 +15,7 @@ const timeouts = sagaTimeoutsFromEnv();
 /** Sagas looked at per run at most; the rest wait for the next run. */
 const MAX_DUE = 1_000;
 let admin: LogAdmin | undefined;
+let lastStalled = "";
 
 /**
  * Enforces saga deadlines in stream time. Finds sagas whose deadline passed on the wall clock
@@ -133,12 +134,19 @@ export const handler = scheduledHandler(declaration, async (runtime, now) => {
     metrics.addMetric("SagaWatermarkLagSeconds", MetricUnit.Seconds, measured.lagSeconds);
   }
   metrics.addMetric("SagaInputsStalled", MetricUnit.Count, stream.stalledInputs.length);
-  if (stream.stalledInputs.length > 0) {
-    runtime.logger.warn("saga inputs stalled: their deadlines are decided on the wall clock", {
-      stalledInputs: stream.stalledInputs,
-      stalledForSeconds: Math.round(measured.longestStallMs / 1000),
-      graceSeconds: timeouts.stallGraceMs / 1000,
-    });
+  const stalled = stream.stalledInputs.join(",");
+  if (stalled !== lastStalled) {
+    // Once per change of the stalled set (per execution environment), not every sweep.
+    if (stalled !== "") {
+      runtime.logger.warn("saga inputs stalled: their deadlines are decided on the wall clock", {
+        stalledInputs: stream.stalledInputs,
+        stalledForSeconds: Math.round(measured.longestStallMs / 1000),
+        graceSeconds: timeouts.stallGraceMs / 1000,
+      });
+    } else {
+      runtime.logger.warn("saga inputs move again: deadlines are judged in stream time");
+    }
+    lastStalled = stalled;
   }
   return {
     due: due.length,
