@@ -16,8 +16,10 @@ import {
   stockConserved,
 } from "./demo/invariants.ts";
 import { RunMonitor } from "./demo/monitor.ts";
+import type { RunOutcomes } from "./demo/outcomes.ts";
+import { readOutcomes } from "./demo/outcomes.ts";
 import { bold, dim, green, ProgressView, red } from "./demo/progress.ts";
-import type { OrderOutcome } from "./demo/workload.ts";
+import type { OrderOutcome, PlannedOrder } from "./demo/workload.ts";
 import { buildWorkload, expectedStatus } from "./demo/workload.ts";
 import { API_PORT_ENV, DEFAULT_API_PORT } from "./host/http-gateway.ts";
 import { LocalSession } from "./host/session.ts";
@@ -43,7 +45,7 @@ options:
 examples:
   npm start
   npm start -- --orders 500 --rate 5 --failure-share 0.4 --seed 7
-  npm start -- --orders 200 --rate 0    # one burst: shows queueing and saga timeouts under load
+  npm start -- --orders 200 --rate 0    # one burst: queues build up, no outcome changes
   npm start -- --via http --serve       # orders through POST /commands/PlaceOrderRequested`;
 
 function parse() {
@@ -131,12 +133,16 @@ const session = await LocalSession.start({
     ["order-saga", "saga-sweeper"].map((fn) => [
       fn,
       {
-        // A payment that never answers is compensated after 15 s instead of a minute; long enough
-        // that a slow machine does not time out payments that are merely queued.
+        // A payment that never answers is compensated 15 s after it was handled instead of a
+        // minute. Deadlines are judged in stream time (docs/architecture.md), so a burst that
+        // queues commands or answers changes no outcome however slow the machine.
         DUPLEX_SAGA_PAYMENT_TIMEOUT_SECONDS: "15",
         DUPLEX_SAGA_INVENTORY_TIMEOUT_SECONDS: "60",
         DUPLEX_SAGA_DELIVERY_TIMEOUT_SECONDS: "60",
         DUPLEX_SAGA_STEP_TIMEOUT_SECONDS: "60",
+        // Our own lag holds a deadline for at most this long: a saga consumer without progress
+        // (or a command never handled) for 5 minutes is decided on the wall clock.
+        DUPLEX_SAGA_STALL_GRACE_SECONDS: "300",
       },
     ]),
   ),
@@ -173,6 +179,7 @@ await session.waitFor(
     }
     return true;
   },
+  // A busy machine may take long to start the functions' consumers: the run's own budget.
   options.timeoutSeconds * 1000,
   250,
 );
@@ -221,14 +228,12 @@ const publishedAt = Date.now();
 phase = "draining";
 
 const pending = new Set(uniqueOrderIds);
-const statuses = new Map<string, string>();
 const deadline = started + options.timeoutSeconds * 1000;
 while (pending.size > 0 && Date.now() < deadline) {
   for (const orderId of [...pending]) {
     const status = (await readModels.get("order-summary", orderId))?.status as string | undefined;
     if (status === "COMPLETED" || status === "CANCELLED" || status === "REJECTED") {
       pending.delete(orderId);
-      statuses.set(orderId, status);
     }
   }
   if (pending.size > 0) await new Promise((r) => setTimeout(r, 500));
@@ -256,10 +261,14 @@ if (!options.json) {
 }
 await monitor.stop();
 
+// Every count below comes from this one reading of the system of record, after it settled.
+const outcomes = await readOutcomes(session, uniqueOrderIds);
+const statusOf = (orderId: string) => outcomes.orders.get(orderId)?.status;
+
 say("");
 say(bold("checking invariants"));
 const results: InvariantResult[] = [];
-results.push(await everyOrderTerminal(session, uniqueOrderIds));
+results.push(everyOrderTerminal(outcomes));
 results.push(await stockConserved(session, workload.initialStock));
 results.push(await moneyConserved(session));
 results.push(await readModelsMatchTheLog(session, (line) => say(dim(line))));
@@ -268,7 +277,7 @@ const byDesign = new Map<OrderOutcome, { expected: number; matched: number }>();
 for (const order of firsts) {
   const entry = byDesign.get(order.designed) ?? { expected: 0, matched: 0 };
   entry.expected++;
-  if (statuses.get(order.orderId) === expectedStatus(order.designed)) entry.matched++;
+  if (statusOf(order.orderId) === expectedStatus(order.designed)) entry.matched++;
   byDesign.set(order.designed, entry);
 }
 const designMismatches = [...byDesign].filter(([, v]) => v.matched !== v.expected);
@@ -280,16 +289,26 @@ results.push({
 });
 
 const seconds = (ms: number) => Number((ms / 1000).toFixed(1));
+const matched = [...byDesign.values()].reduce((n, v) => n + v.matched, 0);
 const summary = {
-  orders: workload.orders.length,
-  uniqueOrders: uniqueOrderIds.length,
+  /** Unique order ids. */
+  orders: uniqueOrderIds.length,
+  /** PlaceOrderRequested commands sent, duplicates of an earlier order id included. */
+  placeOrderCommands: workload.orders.length,
+  duplicateCommands: duplicates.length,
   ordersPerSecond: Number((uniqueOrderIds.length / ((drainedAt - started) / 1000)).toFixed(1)),
   secondsToPublish: seconds(publishedAt - started),
   secondsToDrain: seconds(drainedAt - publishedAt),
   totalSeconds: seconds(drainedAt - started),
-  completed: snapshot.completed,
-  cancelled: snapshot.cancelled,
-  rejected: snapshot.rejected,
+  /** Orders per final status, from the order-summary read model. */
+  outcomes: outcomes.orderCounts,
+  /** Sagas per status (one per placed order), from the sagas table. */
+  sagas: { total: outcomes.sagas, ...outcomes.sagaCounts },
+  /** Orders (first commands) whose final status is the one the workload designed. */
+  endedAsDesigned: { matched, of: firsts.length },
+  /** Cancellations decided on the wall clock because our own lag held a deadline past the grace. */
+  forcedCancellations: outcomes.forcedCancellations.length,
+  examples: examplesOf(outcomes, firsts),
   eventsOnLog: snapshot.eventsOnLog,
   fastLane: {
     p50Ms: snapshot.fastLaneP50,
@@ -313,23 +332,59 @@ if (options.json) {
   }
   say("");
   say(bold("summary"));
+  for (const line of summaryLines()) say(`  ${line}`);
+  say("");
   say(
-    `  ${summary.uniqueOrders} orders (${summary.orders} commands) in ${summary.totalSeconds} s: ${summary.ordersPerSecond} orders/s; placed over ${summary.secondsToPublish} s${options.rate === 0 ? " (one burst)" : ` (${options.rate}/s)`}, drained ${summary.secondsToDrain} s after the last`,
+    bold("look at an order") + dim(" (the stack stays up; these read the log of session 'demo')"),
   );
-  say(
-    `  ${summary.completed} completed, ${summary.cancelled} cancelled, ${summary.rejected} rejected; ${summary.eventsOnLog} events on the log`,
-  );
-  say(
-    `  fast lane (command published → handled): p50 ${summary.fastLane.p50Ms ?? "–"} ms, p99 ${summary.fastLane.p99Ms ?? "–"} ms over ${summary.fastLane.samples} commands`,
-  );
-  say(
-    `  dead letters: ${summary.dlqMessages} in SQS DLQs, ${summary.deadLetterRecords} on the dead-letters topic`,
-  );
-  if (options.via === "http") {
-    say(
-      `  HTTP API: ${placement.accepted} orders accepted (202); refused while the log was down: ${placement.refused}, retried: ${placement.retries}`,
-    );
+  for (const example of summary.examples) {
+    const what = `${example.status.toLowerCase()}${example.code === undefined ? "" : ` (${example.code})`}`;
+    say(`  ${what.padEnd(28)} order ${example.orderId}, correlation id ${example.correlationId}`);
+    say(dim(`      npx duplex trace ${example.correlationId}`));
+    say(dim(`      npx duplex state Order ${example.orderId}`));
   }
+}
+
+/** The summary's lines, each saying what it counts. */
+function summaryLines(): string[] {
+  const o = summary.outcomes;
+  const s = summary.sagas;
+  const designs = [...byDesign].map(([k, v]) => `${k} ${v.matched}/${v.expected}`).join(", ");
+  return [
+    `orders       ${summary.orders} order ids, placed by ${summary.placeOrderCommands} PlaceOrderRequested commands (${summary.duplicateCommands} repeat an earlier order id: rejected as duplicates, the original order unaffected)`,
+    `time         ${summary.totalSeconds} s: ${summary.ordersPerSecond} orders/s; placed over ${summary.secondsToPublish} s${options.rate === 0 ? " (one burst)" : ` (${options.rate}/s)`}, all ended ${summary.secondsToDrain} s after the last was placed`,
+    `outcomes     per order id (order-summary read model): ${o.COMPLETED} completed, ${o.CANCELLED} cancelled, ${o.REJECTED} rejected, ${o.notEnded} not ended`,
+    `sagas        one per order placed (a rejected order starts none): ${s.total}; ${s.COMPLETED ?? 0} completed, ${s.CANCELLED ?? 0} cancelled, ${s.FAILED ?? 0} failed, ${s.total - (s.COMPLETED ?? 0) - (s.CANCELLED ?? 0) - (s.FAILED ?? 0)} still running; ${summary.forcedCancellations} cancelled on the wall clock (degraded)`,
+    `as designed  ${summary.endedAsDesigned.matched}/${summary.endedAsDesigned.of} orders ended the way the workload designed them (${designs})`,
+    `fast lane    command published → its handler's first fact: p50 ${summary.fastLane.p50Ms ?? "–"} ms, p99 ${summary.fastLane.p99Ms ?? "–"} ms over ${summary.fastLane.samples} commands (the saga's included); ${summary.eventsOnLog} events on the log`,
+    `dead letters ${summary.dlqMessages} in SQS DLQs, ${summary.deadLetterRecords} on the dead-letters topic`,
+    ...(options.via === "http"
+      ? [
+          `http api     ${placement.accepted} orders accepted (202); refused while the log was down: ${placement.refused}, retried: ${placement.retries}`,
+        ]
+      : []),
+  ];
+}
+
+/** One order per final status (the first planned for it when there is one), to look at. */
+function examplesOf(
+  ended: RunOutcomes,
+  planned: readonly PlannedOrder[],
+): { status: string; code?: string; orderId: string; correlationId: string }[] {
+  const examples: { status: string; code?: string; orderId: string; correlationId: string }[] = [];
+  for (const status of ["COMPLETED", "CANCELLED", "REJECTED"]) {
+    const order = planned.find((p) => ended.orders.get(p.orderId)?.status === status);
+    if (order === undefined) continue;
+    const code = ended.orders.get(order.orderId)?.code;
+    examples.push({
+      status,
+      ...(code === undefined ? {} : { code }),
+      orderId: order.orderId,
+      // The flow's correlation id is the id of its first command.
+      correlationId: order.command.correlationId,
+    });
+  }
+  return examples;
 }
 
 const failed = results.filter((r) => !r.ok);

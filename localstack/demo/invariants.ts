@@ -1,6 +1,4 @@
-import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { customerOrdersProjection } from "../../functions/customer-orders-projector/projection.ts";
-import type { OrderSagaState } from "../../functions/domain/order-saga.ts";
 import type { OrderState } from "../../functions/domain/orders.ts";
 import type { PaymentState } from "../../functions/domain/payments.ts";
 import type { ProductState } from "../../functions/domain/products.ts";
@@ -14,6 +12,9 @@ import {
   TOTALS,
 } from "../../functions/sales-analytics-projector/projection.ts";
 import type { LocalSession } from "../host/session.ts";
+import type { RunOutcomes } from "./outcomes.ts";
+import { FINAL_ORDER_STATUSES } from "./outcomes.ts";
+import { scanByPrefix } from "./scan.ts";
 
 /**
  * The invariants of an order-fulfilment run, checked against what the system holds (aggregates,
@@ -35,30 +36,6 @@ export const projections: readonly Projection[] = [
   salesAnalyticsProjection,
 ];
 
-async function scanByPrefix<T>(
-  session: LocalSession,
-  table: string,
-  prefix: string,
-): Promise<Map<string, T>> {
-  const items = new Map<string, T>();
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await session.doc.send(
-      new ScanCommand({
-        TableName: table,
-        FilterExpression: "begins_with(pk, :p)",
-        ExpressionAttributeValues: { ":p": prefix },
-        ConsistentRead: true,
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-      }),
-    );
-    for (const item of page.Items ?? [])
-      items.set(String(item.pk).slice(prefix.length), item.state as T);
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  return items;
-}
-
 const result = (
   name: string,
   problems: string[],
@@ -71,36 +48,22 @@ const result = (
   examples: problems.slice(0, 5),
 });
 
-/** Every order is in a terminal state: completed, cancelled or rejected; every saga has ended. */
-export async function everyOrderTerminal(
-  session: LocalSession,
-  orderIds: readonly string[],
-): Promise<InvariantResult> {
-  const problems: string[] = [];
-  const readModels = session.readModels();
-  const counts = { COMPLETED: 0, CANCELLED: 0, REJECTED: 0 };
-  for (const orderId of orderIds) {
-    const summary = await readModels.get("order-summary", orderId);
-    const status = summary?.status as string | undefined;
-    if (status === "COMPLETED" || status === "CANCELLED" || status === "REJECTED") counts[status]++;
-    else problems.push(`${orderId}: ${status ?? "no summary"}`);
-  }
-  const sagas = await scanByPrefix<OrderSagaState>(
-    session,
-    session.resources.tables.sagas,
-    "OrderFulfilment#",
-  );
-  for (const [orderId, saga] of sagas) {
-    if (saga.status !== "COMPLETED" && saga.status !== "CANCELLED") {
-      problems.push(
-        `saga ${orderId}: ${saga.status}${saga.failureReason ? ` (${saga.failureReason})` : ""}`,
-      );
-    }
-  }
+/**
+ * Every order is in a terminal state (completed, cancelled or rejected) and every saga has ended,
+ * as read once by {@link readOutcomes}.
+ */
+export function everyOrderTerminal(outcomes: RunOutcomes): InvariantResult {
+  const { orderCounts: o, sagaCounts: s } = outcomes;
+  const problems = [
+    ...[...outcomes.orders.values()]
+      .filter((order) => !(FINAL_ORDER_STATUSES as readonly string[]).includes(order.status))
+      .map((order) => `${order.orderId}: ${order.status === "none" ? "no summary" : order.status}`),
+    ...outcomes.sagasNotEnded,
+  ];
   return result(
     "every order reached a terminal state",
     problems,
-    `${counts.COMPLETED} completed, ${counts.CANCELLED} cancelled, ${counts.REJECTED} rejected; ${sagas.size} sagas ended`,
+    `${outcomes.orders.size} orders: ${o.COMPLETED} completed, ${o.CANCELLED} cancelled, ${o.REJECTED} rejected; ${outcomes.sagas} sagas (one per placed order) ended: ${s.COMPLETED ?? 0} completed, ${s.CANCELLED ?? 0} cancelled`,
     "orders or sagas not terminal",
   );
 }

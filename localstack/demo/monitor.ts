@@ -112,16 +112,17 @@ export class RunMonitor {
       if (trigger.kind !== "log" || !declaration.name.endsWith("-projector")) continue;
       for (const topic of trigger.topics) {
         const physical = this.#session.topic(topic);
-        const [ends, committed] = await Promise.all([
-          this.#session.admin.topicOffsets(physical),
-          this.#session.admin.groupOffsets(
-            `${this.#session.topicPrefix}${consumerGroupFor(trigger, topic)}`,
-            [physical],
-          ),
-        ]);
+        // Committed offsets first, then the ends: read the other way round (or at once), a
+        // commit landing in between made the lag negative.
+        const committed = await this.#session.admin.groupOffsets(
+          `${this.#session.topicPrefix}${consumerGroupFor(trigger, topic)}`,
+          [physical],
+        );
+        const ends = await this.#session.admin.topicOffsets(physical);
         for (const end of ends) {
           const at = committed.find((c) => c.partition === end.partition)?.offset;
-          lag += Number(BigInt(end.high) - BigInt(at ?? end.low));
+          const behind = BigInt(end.high) - BigInt(at ?? end.low);
+          lag += behind > 0n ? Number(behind) : 0;
         }
       }
     }

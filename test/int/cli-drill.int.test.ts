@@ -19,6 +19,7 @@ import {
   moneyConserved,
   stockConserved,
 } from "../../localstack/demo/invariants.ts";
+import { readOutcomes } from "../../localstack/demo/outcomes.ts";
 import { LocalSession } from "../../localstack/host/session.ts";
 import { type CliRun, duplexRun } from "../support/duplex-cli.ts";
 import { readTopic } from "../support/runtime-stack.ts";
@@ -245,9 +246,11 @@ describe("duplex CLI drill (real local stack)", () => {
     // An order summary can end before its saga has read the last fact: let consumers settle.
     await duplexSession.settle();
     const invariants = [
-      await everyOrderTerminal(
-        duplexSession,
-        orders.map((o) => (o.data as { orderId: string }).orderId),
+      everyOrderTerminal(
+        await readOutcomes(
+          duplexSession,
+          orders.map((o) => (o.data as { orderId: string }).orderId),
+        ),
       ),
       await stockConserved(duplexSession, initialStock),
       await moneyConserved(duplexSession),
