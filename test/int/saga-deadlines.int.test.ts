@@ -6,8 +6,7 @@
  * payment that never answers still times out; a consumer stalled past the grace no longer holds
  * deadlines (degraded mode, logged and counted) and stock and money stay conserved.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OrderSagaState } from "../../functions/domain/order-saga.ts";
@@ -15,6 +14,7 @@ import type { PaymentState } from "../../functions/domain/payments.ts";
 import type { ProductState } from "../../functions/domain/products.ts";
 import { LocalSession } from "../../localstack/host/session.ts";
 import { note, placeOrder, seedCustomerAndProduct, since } from "../support/runtime-stack.ts";
+import { tempDir } from "../support/temp-dirs.ts";
 
 const PAYMENT_TIMEOUT_SECONDS = 3;
 /** How long each backlog lasts: several payment timeouts. */
@@ -30,7 +30,7 @@ const sagaEnv = {
   // Long: the pauses below are our lag, not a stall (the last test shortens it).
   DUPLEX_SAGA_STALL_GRACE_SECONDS: "600",
 };
-const logDir = mkdtempSync(join(tmpdir(), "duplex-saga-deadlines-"));
+const logDir = tempDir("duplex-saga-deadlines-");
 let session: LocalSession;
 let seed: { customerId: string; productId: string };
 const STOCK = 500;
