@@ -257,13 +257,17 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
       expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:AlterGroup"), "group")).toEqual(
         groups.sort(),
       );
-      const positions = needs("log", "positions").flatMap((n) =>
-        "consumerGroups" in n ? n.consumerGroups : [],
-      );
+      const positions = [
+        ...needs("log", "positions").flatMap((n) =>
+          "consumerGroups" in n ? n.consumerGroups : [],
+        ),
+        ...needs("log", "inspect").flatMap((n) => ("observedGroups" in n ? n.observedGroups : [])),
+      ];
       expect(
         kafkaNames(resourcesFor(f.statements, "kafka-cluster:DescribeGroup"), "group"),
       ).toEqual(
-        // A mapping's own groups are described by Lambda; declared positions by the function.
+        // A mapping's own groups are described by Lambda; declared positions and observed groups by
+        // the function.
         [...new Set([...groups, ...positions])].sort(),
       );
       const admin = needs("log", "admin").flatMap((n) => ("topics" in n ? n.topics : []));
