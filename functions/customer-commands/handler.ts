@@ -1,4 +1,5 @@
 import * as customers from "../domain/customers.ts";
+import { clock } from "../kit/clock.ts";
 import { runOnAggregate } from "../kit/command-runner.ts";
 import { unhandledCommand } from "../kit/errors.ts";
 import { fastLaneHandler } from "../kit/fast-lane-handler.ts";
@@ -14,7 +15,7 @@ export const handler = fastLaneHandler({
         await runOnAggregate(runtime, command, {
           key: `Customer#${command.data.customerId}`,
           initialState: customers.initialState,
-          decide: (state) => customers.decide(state, command, undefined, new Date()),
+          decide: (state) => customers.decide(state, command, undefined, clock.now()),
           evolve: customers.evolve,
         });
         return;

@@ -1,4 +1,5 @@
 import * as deliveries from "../domain/deliveries.ts";
+import { clock } from "../kit/clock.ts";
 import { runOnAggregate } from "../kit/command-runner.ts";
 import { unhandledCommand } from "../kit/errors.ts";
 import { fastLaneHandler } from "../kit/fast-lane-handler.ts";
@@ -14,7 +15,7 @@ export const handler = fastLaneHandler({
         await runOnAggregate(runtime, command, {
           key: `Delivery#${command.data.orderId}`,
           initialState: deliveries.initialState,
-          decide: (state) => deliveries.decide(state, command, undefined, new Date()),
+          decide: (state) => deliveries.decide(state, command, undefined, clock.now()),
           evolve: deliveries.evolve,
         });
         return;

@@ -1,4 +1,5 @@
 import { isCriticalCommand } from "../../events/define.ts";
+import { reportEffect } from "../kit/history.ts";
 import { logHandler } from "../kit/log-handler.ts";
 import { MetricUnit } from "../kit/observability.ts";
 import { fastLaneDeadlineSeconds } from "../kit/settings.ts";
@@ -18,7 +19,10 @@ export const handler = logHandler({
     if (!isCriticalCommand(event.eventType)) return;
     const dueAt = new Date(Date.parse(event.occurredAt) + deadlineMs);
     if (await runtime.ledger().recordPending(event, dueAt)) {
+      reportEffect("applied");
       runtime.metrics.addMetric("CommandsLedgered", MetricUnit.Count, 1);
+    } else {
+      reportEffect("repeat");
     }
   },
 });

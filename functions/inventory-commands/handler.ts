@@ -1,5 +1,6 @@
 import { eventDefinition } from "../../events/registry.ts";
 import * as inventory from "../domain/inventory.ts";
+import { clock } from "../kit/clock.ts";
 import type { Decision, PlannedChange } from "../kit/command-runner.ts";
 import { parseDraft, runDecision } from "../kit/command-runner.ts";
 import { unhandledCommand } from "../kit/errors.ts";
@@ -67,7 +68,7 @@ async function decideInventory(
     ),
   };
   const facts = inventory
-    .decide(state, command, undefined, new Date())
+    .decide(state, command, undefined, clock.now())
     .map((d) => parseDraft(d) as unknown as inventory.InventoryFact);
   const next = facts.reduce(inventory.evolve, state);
 

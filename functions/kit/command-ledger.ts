@@ -7,6 +7,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { EventEnvelope } from "../../events/envelope.ts";
+import { clock } from "./clock.ts";
 import { isConditionFailure } from "./versioned-store.ts";
 
 /**
@@ -58,8 +59,8 @@ export class CommandLedger {
             dueAt: dueAt.toISOString(),
             dueShard: shardOf(command.eventId),
             redeliveries: 0,
-            loggedAt: new Date().toISOString(),
-            expiresAt: Math.floor(Date.now() / 1000) + KEEP_SECONDS,
+            loggedAt: clock.now().toISOString(),
+            expiresAt: Math.floor(clock.nowMs() / 1000) + KEEP_SECONDS,
           },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
@@ -87,8 +88,8 @@ export class CommandLedger {
           ":handled": "handled",
           ":type": commandType,
           ":fn": functionName,
-          ":now": new Date().toISOString(),
-          ":exp": Math.floor(Date.now() / 1000) + KEEP_SECONDS,
+          ":now": clock.now().toISOString(),
+          ":exp": Math.floor(clock.nowMs() / 1000) + KEEP_SECONDS,
         },
       }),
     );
@@ -168,7 +169,7 @@ export class CommandLedger {
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":due": nextDue.toISOString(),
-            ":now": new Date().toISOString(),
+            ":now": clock.now().toISOString(),
             ":one": 1,
             ":pending": "pending",
           },

@@ -1,10 +1,13 @@
 import type { EventInput } from "../../events/create.ts";
 import { createEvent } from "../../events/create.ts";
 import type { EventEnvelope } from "../../events/envelope.ts";
+import { newEventId } from "../../events/event-id.ts";
 import { eventDefinition } from "../../events/registry.ts";
 import type { EventTypeName } from "../../events/types.ts";
 import { backoffDelay, sleep } from "./backoff.ts";
+import { clock } from "./clock.ts";
 import { VersionConflictError } from "./errors.ts";
+import { reportEffect } from "./history.ts";
 import type { Publisher } from "./publisher.ts";
 import type { ItemChange, Stored, VersionedStore } from "./versioned-store.ts";
 import { ConcurrentWriteError } from "./versioned-store.ts";
@@ -97,17 +100,20 @@ export interface RunResult {
  */
 export async function runDecision(options: RunOptions): Promise<RunResult> {
   const maxAttempts = options.maxAttempts ?? 8;
-  const now = options.now ?? (() => new Date());
+  const now = options.now ?? (() => clock.now());
   for (let attempt = 1; ; attempt++) {
     const decision = await options.decide();
     if (decision.primary.handled.includes(options.cause.eventId)) {
+      reportEffect("repeat");
       const published = await publishPending(options, decision.touched, []);
       return { alreadyHandled: true, attempts: attempt, published };
     }
+    const at = now();
     const committed: ItemChange<unknown>[] = decision.changes.map((change) =>
-      toItemChange(change, options.cause, change.stored.key === decision.primary.key),
+      toItemChange(change, options.cause, change.stored.key === decision.primary.key, at),
     );
     if (committed.length === 0 && decision.recordHandled === false) {
+      reportEffect("unchanged");
       const published = await publishPending(options, decision.touched, []);
       return { alreadyHandled: false, attempts: attempt, published };
     }
@@ -122,7 +128,7 @@ export async function runDecision(options: RunOptions): Promise<RunResult> {
       });
     }
     try {
-      await options.store.commit(committed, now());
+      await options.store.commit(committed, at);
     } catch (error) {
       if (error instanceof ConcurrentWriteError && attempt < maxAttempts) {
         await sleep(backoffDelay(attempt, { baseDelayMs: 10, maxDelayMs: 500 }));
@@ -133,6 +139,7 @@ export async function runDecision(options: RunOptions): Promise<RunResult> {
       }
       throw error;
     }
+    reportEffect("applied");
     await options.afterCommit?.();
     const touched = [
       ...new Map(
@@ -153,16 +160,21 @@ function toItemChange(
   change: PlannedChange,
   cause: Cause,
   isPrimary: boolean,
+  at: Date,
 ): ItemChange<unknown> {
+  // Stamped with the kit's clock: occurredAt and the time-ordered id say when, by this function.
+  const stamp = () => ({ occurredAt: at, eventId: newEventId(at.getTime()) });
   const facts = (change.facts ?? []).map((draft, i) =>
     createEvent(draft.eventType, draft.data as EventInput<EventTypeName>, {
       causedBy: cause,
       sequence: change.stored.sequence + i + 1,
+      ...stamp(),
     }),
   );
   const commands = (change.commands ?? []).map((draft) =>
     createEvent(draft.eventType, draft.data as EventInput<EventTypeName>, {
       causedBy: cause,
+      ...stamp(),
       ...(draft.eventId === undefined ? {} : { eventId: draft.eventId }),
     }),
   );

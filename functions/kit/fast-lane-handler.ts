@@ -13,6 +13,8 @@ import type { CommandOf, FastLaneTrigger, FunctionDeclaration } from "./declarat
 import { tableOf } from "./env.ts";
 import { errorCode, UnexpectedEventTypeError } from "./errors.ts";
 import { faultSwitch } from "./faults.ts";
+import type { EffectOutcome } from "./history.ts";
+import { history, historyNow, withEffectScope } from "./history.ts";
 import { eventLogKeys, MetricUnit } from "./observability.ts";
 import type { Runtime } from "./runtime.ts";
 import { createRuntime } from "./runtime.ts";
@@ -86,8 +88,28 @@ export function fastLaneHandler<D extends FunctionDeclaration<FastLaneTrigger>>(
     awsSdkV3Client: dynamoDocumentClient(),
   });
   const injectFault = faultSwitch(declaration.name);
+  const recorder = history();
+  const recordEffect = (command: Routed, outcome: EffectOutcome, error?: unknown) => {
+    if (!recorder.enabled) return;
+    recorder.record({
+      k: "effect",
+      at: historyNow(),
+      src: declaration.name,
+      via: "fast-lane",
+      id: command.eventId,
+      type: command.eventType,
+      key: command.aggregateId,
+      outcome,
+      ...(error === undefined
+        ? {}
+        : { error: error instanceof Error ? error.message : String(error) }),
+    });
+  };
+  /** Event ids whose handler body ran in this invocation (a completed idempotency record skips it). */
+  const ran = new Set<string>();
   const handleOnce = makeIdempotent(
     async (_eventId: string, command: Routed, delivery: FastLaneDelivery) => {
+      ran.add(command.eventId);
       injectFault(command);
       await options.handle(command, delivery, runtime);
       return { handled: command.eventId };
@@ -126,7 +148,16 @@ export function fastLaneHandler<D extends FunctionDeclaration<FastLaneTrigger>>(
     }
     const started = Date.now();
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? "1");
-    await handleOnce(command.eventId, command, { replayName, receiveCount });
+    ran.delete(command.eventId);
+    try {
+      const outcome = await withEffectScope(async () => {
+        await handleOnce(command.eventId, command, { replayName, receiveCount });
+      });
+      recordEffect(command, ran.has(command.eventId) ? (outcome ?? "unchanged") : "repeat");
+    } catch (error) {
+      recordEffect(command, "failed", error);
+      throw error;
+    }
     await runtime.ledger().markHandled(command.eventId, command.eventType, declaration.name);
     handledInThisInvocation++;
     metrics.addMetric(
@@ -149,7 +180,9 @@ export function fastLaneHandler<D extends FunctionDeclaration<FastLaneTrigger>>(
   return middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     idempotencyConfig.registerLambdaContext(context);
     handledInThisInvocation = 0;
-    const response = await processPartialResponse(event, recordHandler, processor, { context });
+    const response = await processPartialResponse(event, recordHandler, processor, {
+      context,
+    }).finally(() => recorder.flush());
     if (handledInThisInvocation > 0) {
       metrics.addMetric("CommandsHandled", MetricUnit.Count, handledInThisInvocation);
     }

@@ -20,9 +20,20 @@ export interface FastLane {
 export interface EventBridgeFastLaneOptions extends BackoffOptions {
   /** Attempts per entry, the first included. */
   readonly maxAttempts: number;
+  /**
+   * Drill switch: the share of entries, per attempt, sent with a Detail the service refuses, so
+   * PutEvents answers 200 with those entries failed (`DUPLEX_FAULT_PUT_EVENTS_FAIL_SHARE`).
+   * @default 0
+   */
+  readonly spoilShare: number;
 }
 
-const defaults: EventBridgeFastLaneOptions = { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 2_000 };
+const defaults: EventBridgeFastLaneOptions = {
+  maxAttempts: 5,
+  baseDelayMs: 50,
+  maxDelayMs: 2_000,
+  spoilShare: 0,
+};
 
 /**
  * PutEvents in batches of up to 10 entries. A 200 response does not mean every entry was taken:
@@ -67,6 +78,15 @@ export class EventBridgeFastLane implements FastLane {
     return { delivered, failed };
   }
 
+  #entry(event: EventEnvelope) {
+    const entry = toEventBridgeEntry(event, this.#busName);
+    if (this.#options.spoilShare > 0 && Math.random() < this.#options.spoilShare) {
+      // Not JSON: the service refuses this entry alone (MalformedDetail), the others go through.
+      return { ...entry, Detail: `{"eventId": "${event.eventId}", "spoiled by a drill"` };
+    }
+    return entry;
+  }
+
   async #sendBatch(batch: readonly EventEnvelope[]): Promise<FastLaneResult> {
     let pending = [...batch];
     const delivered: string[] = [];
@@ -77,7 +97,7 @@ export class EventBridgeFastLane implements FastLane {
       try {
         const response = await this.#client.send(
           new PutEventsCommand({
-            Entries: pending.map((event) => toEventBridgeEntry(event, this.#busName)),
+            Entries: pending.map((event) => this.#entry(event)),
           }),
         );
         entries = response.Entries ?? [];

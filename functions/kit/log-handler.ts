@@ -9,6 +9,8 @@ import type { AnyEvent, EventTypeName } from "../../events/types.ts";
 import type { FunctionDeclaration } from "./declarations.ts";
 import { errorCode } from "./errors.ts";
 import { faultSwitch } from "./faults.ts";
+import type { EffectOutcome } from "./history.ts";
+import { history, historyNow, withEffectScope } from "./history.ts";
 import type { KafkaBatchResponse, MskBatchEvent } from "./log-batch.ts";
 import { processKafkaBatch } from "./log-batch.ts";
 import { eventLogKeys, MetricUnit } from "./observability.ts";
@@ -40,9 +42,35 @@ export function logHandler(options: LogHandlerOptions) {
   const runtime = createRuntime(declaration);
   const { logger, metrics } = runtime;
   const injectFault = faultSwitch(declaration.name);
+  const recorder = history();
 
   /** What became of one record; counted per invocation, so metrics get one value per batch. */
   type Outcome = "processed" | "skipped" | "dead-lettered";
+
+  const recordEffect = (
+    record: MskEventRecord,
+    event: { eventId: string; eventType: string; aggregateId: string } | undefined,
+    outcome: EffectOutcome,
+    error?: unknown,
+  ) => {
+    if (!recorder.enabled) return;
+    recorder.record({
+      k: "effect",
+      at: historyNow(),
+      src: declaration.name,
+      via: "log",
+      id: event?.eventId ?? "",
+      type: event?.eventType ?? "",
+      key: event?.aggregateId ?? "",
+      topic: record.topic,
+      partition: record.partition,
+      offset: String(record.offset),
+      outcome,
+      ...(error === undefined
+        ? {}
+        : { error: error instanceof Error ? error.message : String(error) }),
+    });
+  };
 
   const handleRecord = async (record: MskEventRecord): Promise<Outcome> => {
     let delivery: LogDelivery;
@@ -51,6 +79,7 @@ export function logHandler(options: LogHandlerOptions) {
     } catch (error) {
       if (error instanceof EventError) {
         await runtime.logDeadLetters().send([{ record, error }]);
+        recordEffect(record, undefined, "dead-lettered", error);
         logger.error("log record sent to the dead-letter topic", {
           topic: record.topic,
           partition: record.partition,
@@ -63,11 +92,16 @@ export function logHandler(options: LogHandlerOptions) {
       throw error;
     }
     const { event } = delivery;
-    if (options.eventTypes !== "all" && !options.eventTypes.has(event.eventType)) return "skipped";
+    if (options.eventTypes !== "all" && !options.eventTypes.has(event.eventType)) {
+      recordEffect(record, event, "ignored");
+      return "skipped";
+    }
     try {
       injectFault(event);
-      await options.handle(event, delivery, runtime);
+      const outcome = await withEffectScope(() => options.handle(event, delivery, runtime));
+      recordEffect(record, event, outcome ?? "unchanged");
     } catch (error) {
+      recordEffect(record, event, "failed", error);
       logger.warn("event handling failed", {
         ...eventLogKeys(event),
         error: error instanceof Error ? error.message : String(error),
@@ -89,7 +123,7 @@ export function logHandler(options: LogHandlerOptions) {
         offset: record.offset,
         error: error instanceof Error ? error.message : String(error),
       }),
-    );
+    ).finally(() => recorder.flush());
     if (counts.processed > 0)
       metrics.addMetric("EventsProcessed", MetricUnit.Count, counts.processed);
     if (counts["dead-lettered"] > 0) {

@@ -1,5 +1,6 @@
 import type { AnyEvent, EventTypeName } from "../../events/types.ts";
 import type { FunctionDeclaration } from "./declarations.ts";
+import { reportEffect } from "./history.ts";
 import { logHandler } from "./log-handler.ts";
 import { MetricUnit } from "./observability.ts";
 import type { ReadModelStore, ViewUpdate } from "./read-models.ts";
@@ -48,6 +49,7 @@ export function projectorHandler(declaration: FunctionDeclaration, projection: P
     eventTypes: projection.eventTypes,
     handle: async (event, _position, runtime) => {
       const applied = await applyProjection(runtime.readModels(), projection, event);
+      reportEffect(applied > 0 ? "applied" : "repeat");
       if (applied === 0) runtime.metrics.addMetric("DuplicatesSkipped", MetricUnit.Count, 1);
     },
   });

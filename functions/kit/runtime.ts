@@ -7,6 +7,7 @@ import type { RuntimeConfig } from "./env.ts";
 import { readRuntimeConfig, tableOf } from "./env.ts";
 import type { FastLane, FastLaneResult } from "./fast-lane.ts";
 import { EventBridgeFastLane } from "./fast-lane.ts";
+import { putEventsFailShare } from "./faults.ts";
 import { createLogClient, type LogClientName } from "./log/client.ts";
 import { namespacedProducer } from "./log/namespace.ts";
 import type { LogClient, LogProducer } from "./log/port.ts";
@@ -84,7 +85,9 @@ export function createRuntime(declaration: FunctionDeclaration): Runtime {
   const fastLane: FastLane =
     config.eventBusName === undefined
       ? new NoFastLane(declaration.name)
-      : new EventBridgeFastLane(eventBridgeClient(), config.eventBusName);
+      : new EventBridgeFastLane(eventBridgeClient(), config.eventBusName, {
+          spoilShare: putEventsFailShare(),
+        });
   const lazyProducer: LogProducer = {
     send: (records) => logProducer().send(records),
     close: async () => producer?.close(),
@@ -94,6 +97,7 @@ export function createRuntime(declaration: FunctionDeclaration): Runtime {
     fastLane,
     logger: observability.logger,
     metrics: observability.metrics,
+    source: declaration.name,
     ...(config.eventBusName === undefined ? {} : { eventBusName: config.eventBusName }),
   });
   let ledger: CommandLedger | undefined;

@@ -2,7 +2,9 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
+import { clock } from "./clock.ts";
 import type { FunctionDeclaration } from "./declarations.ts";
+import { history } from "./history.ts";
 import type { Runtime } from "./runtime.ts";
 import { createRuntime } from "./runtime.ts";
 
@@ -21,7 +23,7 @@ export function scheduledHandler<T extends Record<string, unknown>>(
 ) {
   const runtime = createRuntime(declaration);
   return middy(async (_event: unknown, _context: Context): Promise<T> => {
-    const summary = await run(runtime, new Date());
+    const summary = await run(runtime, clock.now()).finally(() => history().flush());
     if (Object.values(summary).some((v) => typeof v === "number" && v > 0)) {
       runtime.logger.info("sweep done", summary);
     }

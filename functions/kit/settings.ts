@@ -34,3 +34,10 @@ export const maxRedeliveries = () => count("DUPLEX_FAST_LANE_MAX_REDELIVERIES", 
 
 /** How long a committed event may wait in the outbox before the sweeper publishes it. */
 export const outboxGraceSeconds = () => seconds("DUPLEX_OUTBOX_GRACE_SECONDS", 10);
+
+/**
+ * How long a publish keeps trying to get the log's acknowledgement before it is refused (default
+ * 10 s): long enough to ride through a leader election or a broker restart, short enough to fit in
+ * a Lambda invocation with the rest of its work.
+ */
+export const publishRetryBudgetSeconds = () => seconds("DUPLEX_PUBLISH_RETRY_BUDGET_SECONDS", 10);

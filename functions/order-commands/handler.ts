@@ -1,6 +1,7 @@
 import * as customers from "../domain/customers.ts";
 import { initialProductState } from "../domain/inventory.ts";
 import * as orders from "../domain/orders.ts";
+import { clock } from "../kit/clock.ts";
 import { runOnAggregate } from "../kit/command-runner.ts";
 import { unhandledCommand } from "../kit/errors.ts";
 import { fastLaneHandler } from "../kit/fast-lane-handler.ts";
@@ -23,7 +24,7 @@ export const handler = fastLaneHandler({
           key,
           initialState: orders.initialState,
           context: () => placeOrderContext(runtime, command.data),
-          decide: (state, context) => orders.decide(state, command, context, new Date()),
+          decide: (state, context) => orders.decide(state, command, context, clock.now()),
           evolve: orders.evolve,
         });
         return;
@@ -32,7 +33,7 @@ export const handler = fastLaneHandler({
         await runOnAggregate(runtime, command, {
           key,
           initialState: orders.initialState,
-          decide: (state) => orders.decide(state, command, undefined, new Date()),
+          decide: (state) => orders.decide(state, command, undefined, clock.now()),
           evolve: orders.evolve,
         });
         return;

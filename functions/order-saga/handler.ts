@@ -1,6 +1,7 @@
 import type { AnyFact } from "../../events/types.ts";
 import type { OrderSagaState } from "../domain/order-saga.ts";
 import { react, sagaIdOf } from "../domain/order-saga.ts";
+import { clock } from "../kit/clock.ts";
 import { runDecision } from "../kit/command-runner.ts";
 import { logHandler } from "../kit/log-handler.ts";
 import { declaration, sagaFacts } from "./function.ts";
@@ -29,7 +30,7 @@ export const handler = logHandler({
       cause: event,
       decide: async () => {
         const stored = await store.load<OrderSagaState | null>(sagaKey(orderId), null);
-        const reaction = react(stored.state ?? undefined, fact, new Date(), timeouts);
+        const reaction = react(stored.state ?? undefined, fact, clock.now(), timeouts);
         if (!reaction.changed || reaction.state === undefined) {
           return { primary: stored, touched: [stored], changes: [], recordHandled: false };
         }

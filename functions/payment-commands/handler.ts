@@ -1,5 +1,6 @@
 import * as orders from "../domain/orders.ts";
 import * as payments from "../domain/payments.ts";
+import { clock } from "../kit/clock.ts";
 import { runOnAggregate } from "../kit/command-runner.ts";
 import { unhandledCommand } from "../kit/errors.ts";
 import { fastLaneHandler } from "../kit/fast-lane-handler.ts";
@@ -25,7 +26,7 @@ export const handler = fastLaneHandler({
               .load(`Order#${command.data.orderId}`, orders.initialState);
             return { orderStatus: order.state.status };
           },
-          decide: (state, context) => payments.decide(state, command, context, new Date()),
+          decide: (state, context) => payments.decide(state, command, context, clock.now()),
           evolve: payments.evolve,
         });
         return;
@@ -33,7 +34,7 @@ export const handler = fastLaneHandler({
         await runOnAggregate(runtime, command, {
           key,
           initialState: payments.initialState,
-          decide: (state) => payments.decide(state, command, undefined, new Date()),
+          decide: (state) => payments.decide(state, command, undefined, clock.now()),
           evolve: payments.evolve,
         });
         return;

@@ -1,15 +1,84 @@
 /** Errors of the log port. Each names the topic, group or brokers involved. */
 
-/** The brokers did not acknowledge a send (after the client's own retries). */
+/**
+ * The log did not acknowledge records: the refusal type of the log lane. Callers that face users
+ * (the HTTP command API answers 503, the demo's order placer retries later) catch this class; it
+ * always means "not accepted now, safe to send the same envelopes again" (same event ids, and
+ * consumers deduplicate by them).
+ *
+ * - `topics` — the topics the refused records were for (physical names, namespace included).
+ * - `retryable` — always `true`: a refusal is an outage, never bad input (bad input fails earlier,
+ *   with an `EventError`, before anything is sent).
+ * - `cause` — what the Kafka client said (connection refused, not enough replicas, timeout...).
+ *
+ * Adapters throw it for one send that failed after the client's own quick retries; the publisher
+ * throws the subclass {@link PublishRefusedError} once its retry budget is spent.
+ *
+ * @example
+ * ```ts
+ * try { await publisher.publish(events); }
+ * catch (error) { if (error instanceof LogPublishError) return { statusCode: 503 }; throw error; }
+ * ```
+ */
 export class LogPublishError extends Error {
   readonly topics: readonly string[];
-  constructor(topics: readonly string[], options: { cause: unknown }) {
+  readonly retryable = true;
+  constructor(topics: readonly string[], options: { cause: unknown }, message?: string) {
     super(
-      `the log did not acknowledge records for ${topics.join(", ")}: ${describe(options.cause)}`,
+      message ??
+        `the log did not acknowledge records for ${topics.join(", ")}: ${describe(options.cause)}`,
       options,
     );
     this.name = "LogPublishError";
     this.topics = topics;
+  }
+}
+
+/**
+ * The publisher gave up: every attempt to write the events to the log failed within its retry
+ * budget (`DUPLEX_PUBLISH_RETRY_BUDGET_SECONDS`). Nothing of the call went to the fast lane. Some
+ * events may still have reached the log (an acknowledgement lost on the way back, or a send that
+ * completed after the budget ran out): publishing the same envelopes again is safe.
+ *
+ * Besides {@link LogPublishError}'s fields:
+ * - `eventIds` — the ids of every event of the refused call;
+ * - `attempts` — sends tried (the first included);
+ * - `elapsedMs` — from the first attempt to the refusal;
+ * - `budgetMs` — the retry budget that was spent.
+ */
+export class PublishRefusedError extends LogPublishError {
+  readonly eventIds: readonly string[];
+  readonly attempts: number;
+  readonly elapsedMs: number;
+  readonly budgetMs: number;
+  constructor(refusal: {
+    readonly topics: readonly string[];
+    readonly eventIds: readonly string[];
+    readonly attempts: number;
+    readonly elapsedMs: number;
+    readonly budgetMs: number;
+    readonly cause: unknown;
+  }) {
+    super(
+      refusal.topics,
+      { cause: refusal.cause },
+      `the log refused ${refusal.eventIds.length} event(s) for ${refusal.topics.join(", ")} after ${refusal.attempts} attempt(s) in ${refusal.elapsedMs} ms (retry budget ${refusal.budgetMs} ms): ${describe(refusal.cause)}`,
+    );
+    this.name = "PublishRefusedError";
+    this.eventIds = refusal.eventIds;
+    this.attempts = refusal.attempts;
+    this.elapsedMs = refusal.elapsedMs;
+    this.budgetMs = refusal.budgetMs;
+  }
+}
+
+/** A send got no answer within the time left of the publisher's retry budget. */
+export class LogAcknowledgementTimeoutError extends Error {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(`no acknowledgement within ${timeoutMs} ms`);
+    this.name = "LogAcknowledgementTimeoutError";
+    this.timeoutMs = timeoutMs;
   }
 }
 

@@ -3,6 +3,7 @@ import kafkajs from "kafkajs";
 import { LogAdminError, LogPublishError } from "./errors.ts";
 import { groupRangeReader } from "./group-reader.ts";
 import { mskIamToken } from "./msk-iam.ts";
+import { positionsOf } from "./positions.ts";
 
 // kafkajs is CommonJS without static named exports: take them from the default export.
 const { ConfigResourceTypes, Kafka, logLevel, Partitioners } = kafkajs;
@@ -16,6 +17,7 @@ import type {
   LogClient,
   LogConnection,
   LogConsumer,
+  LogPosition,
   LogProducer,
   NewTopic,
   OutgoingRecord,
@@ -46,6 +48,8 @@ function kafkaFor(connection: LogConnection, role: string): InstanceType<typeof 
 class KafkajsProducer implements LogProducer {
   readonly #producer: Producer;
   #connected: Promise<void> | undefined;
+  /** The partition the partitioner chose per message of a send in flight. */
+  readonly #assigned = new WeakMap<object, number>();
 
   constructor(connection: LogConnection) {
     this.#producer = kafkaFor(connection, "producer").producer({
@@ -53,36 +57,56 @@ class KafkajsProducer implements LogProducer {
       // kafkajs keeps sequence numbers right only with one request in flight per broker.
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: () => {
+        const partitioner = Partitioners.DefaultPartitioner();
+        return (args) => {
+          const partition = partitioner(args);
+          this.#assigned.set(args.message, partition);
+          return partition;
+        };
+      },
     });
   }
 
-  async send(records: readonly OutgoingRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  async send(records: readonly OutgoingRecord[]): Promise<readonly LogPosition[]> {
+    if (records.length === 0) return [];
     this.#connected ??= this.#producer.connect();
-    const byTopic = new Map<string, OutgoingRecord[]>();
-    for (const record of records) {
-      const list = byTopic.get(record.topic) ?? [];
-      list.push(record);
-      byTopic.set(record.topic, list);
+    const messages = records.map((r) => ({
+      topic: r.topic,
+      message: {
+        key: r.key,
+        value: r.value,
+        headers: { ...r.headers },
+        ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
+      },
+    }));
+    const byTopic = new Map<string, (typeof messages)[number]["message"][]>();
+    for (const { topic, message } of messages) {
+      const list = byTopic.get(topic) ?? [];
+      list.push(message);
+      byTopic.set(topic, list);
     }
+    let metadata: Awaited<ReturnType<Producer["sendBatch"]>>;
     try {
       await this.#connected;
-      await this.#producer.sendBatch({
+      metadata = await this.#producer.sendBatch({
         acks: -1,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map((r) => ({
-            key: r.key,
-            value: r.value,
-            headers: { ...r.headers },
-            ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
-          })),
-        })),
+        topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
       });
     } catch (error) {
       throw new LogPublishError([...byTopic.keys()], { cause: error });
     }
+    return positionsOf(
+      messages.map(({ topic, message }) => ({
+        topic,
+        partition: this.#assigned.get(message) ?? -1,
+      })),
+      metadata.flatMap((m) =>
+        m.baseOffset === undefined
+          ? []
+          : [{ topic: m.topicName, partition: m.partition, baseOffset: m.baseOffset }],
+      ),
+    );
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,9 @@ import {
   Consumer,
   compatibilityPartitioner,
   type Message,
+  type MessageToProduce,
   ProduceAcks,
+  type ProduceResult,
   Producer,
   stringSerializer,
 } from "@platformatic/kafka";
@@ -20,6 +22,7 @@ import type {
   LogClient,
   LogConnection,
   LogConsumer,
+  LogPosition,
   LogProducer,
   LogReader,
   NewTopic,
@@ -30,6 +33,7 @@ import type {
   RecordRange,
   TopicDescription,
 } from "./port.ts";
+import { positionsOf } from "./positions.ts";
 
 /** Connection options shared by producer, consumer and admin. */
 function baseOptions(connection: LogConnection, role: string) {
@@ -67,8 +71,12 @@ function toIncoming(message: Message<Buffer, Buffer, Buffer, Buffer>): IncomingR
   };
 }
 
+type OutgoingMessage = MessageToProduce<string, Buffer, string, string>;
+
 class PlatformaticProducer implements LogProducer {
   readonly #producer: Producer<string, Buffer, string, string>;
+  /** The partitioner's raw value per message of a send in flight (before `% partitions`). */
+  readonly #assigned = new WeakMap<object, number>();
 
   constructor(connection: LogConnection) {
     this.#producer = new Producer({
@@ -78,32 +86,55 @@ class PlatformaticProducer implements LogProducer {
       // The library's default partitioner hashes keys differently from Java's (and kafkajs's)
       // `murmur2 & 0x7fffffff`: with it, the same aggregate would land on another partition than
       // with any other producer. The compatibility partitioner is Java's.
-      partitioner: compatibilityPartitioner,
+      partitioner: (message, key) => {
+        const raw = compatibilityPartitioner(message, key);
+        this.#assigned.set(message, raw);
+        return raw;
+      },
       serializers: {
         key: stringSerializer,
         headerKey: stringSerializer,
         headerValue: stringSerializer,
       },
-      retries: 10,
+      // A few quick retries inside one send (a leader moving, a metadata refresh); the publisher
+      // retries whole sends within its own budget (functions/kit/publisher.ts).
+      retries: 3,
+      retryDelay: 250,
       autocreateTopics: false,
     });
   }
 
-  async send(records: readonly OutgoingRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  async send(records: readonly OutgoingRecord[]): Promise<readonly LogPosition[]> {
+    if (records.length === 0) return [];
+    const messages: OutgoingMessage[] = records.map((r) => ({
+      topic: r.topic,
+      key: r.key,
+      value: r.value,
+      headers: r.headers as Record<string, string>,
+      ...(r.timestamp === undefined ? {} : { timestamp: BigInt(r.timestamp) }),
+    }));
+    let result: ProduceResult;
     try {
-      await this.#producer.send({
-        messages: records.map((r) => ({
-          topic: r.topic,
-          key: r.key,
-          value: r.value,
-          headers: r.headers as Record<string, string>,
-          ...(r.timestamp === undefined ? {} : { timestamp: BigInt(r.timestamp) }),
-        })),
-      });
+      result = await this.#producer.send({ messages });
     } catch (error) {
       throw new LogPublishError([...new Set(records.map((r) => r.topic))], { cause: error });
     }
+    // The broker answers with the base offset of each partition's batch; the records of one
+    // partition were appended in the order they were sent.
+    const partitionCount = (topic: string) =>
+      this.#producer.currentMetadata?.topics.get(topic)?.partitionsCount ?? 0;
+    return positionsOf(
+      messages.map((m) => {
+        const count = partitionCount(m.topic);
+        const raw = this.#assigned.get(m);
+        return { topic: m.topic, partition: raw === undefined || count === 0 ? -1 : raw % count };
+      }),
+      (result.offsets ?? []).map((o) => ({
+        topic: o.topic,
+        partition: o.partition,
+        baseOffset: o.offset,
+      })),
+    );
   }
 
   async close(): Promise<void> {

@@ -35,13 +35,22 @@ export interface PartitionBatch {
   readonly records: readonly IncomingRecord[];
 }
 
+/** Where the log put one record: what the broker acknowledged. */
+export interface LogPosition {
+  readonly topic: string;
+  readonly partition: number;
+  /** Decimal string (Kafka offsets are 64-bit). */
+  readonly offset: string;
+}
+
 /**
  * Appends records. `send` resolves only when every record is acknowledged by all in-sync replicas
  * (acks=all) through an idempotent producer, so a retried send never duplicates and order per
- * partition holds.
+ * partition holds. It resolves with the position of each record, in the order of `records` (the
+ * history checker compares them with what it reads back from the log).
  */
 export interface LogProducer {
-  send(records: readonly OutgoingRecord[]): Promise<void>;
+  send(records: readonly OutgoingRecord[]): Promise<readonly LogPosition[]>;
   close(): Promise<void>;
 }
 
