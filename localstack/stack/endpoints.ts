@@ -8,6 +8,8 @@
  * | `DUPLEX_KAFKA_BROKERS_COUNT` | `1` | `1` (single) or `3` (cluster) when `stack:up` gets no `--brokers` |
  * | `DUPLEX_KAFKA_PORT` | `9092` | client port of node 1 (node n: +2(n-1); controller: client + 1) |
  * | `DUPLEX_KAFKA_HEAP` | `512m` | heap of each broker JVM (`-Xms`/`-Xmx`) |
+ * | `DUPLEX_KAFKA_PROXY_PORT` | `DUPLEX_KAFKA_PORT` + 6 | first of the ports of the proxied path to the brokers (node n: its proxied listener on +2(n-1), the TCP proxy in front of it on the next port) |
+ * | `DUPLEX_TOXIPROXY_PORT` | `DUPLEX_KAFKA_PORT` + 12 | Toxiproxy's HTTP API, when a drill starts it |
  * | `AWS_ENDPOINT_URL` | `http://127.0.0.1:<DUPLEX_MOTO_PORT>` | the AWS API endpoint; anything but the moto default is external (e.g. LocalStack on 4566) |
  * | `DUPLEX_MOTO_PORT` | `5000` | port of the moto server the stack runs |
  * | `AWS_ENDPOINT_URL_DYNAMODB` | DynamoDB Local (`http://127.0.0.1:<DUPLEX_DYNAMODB_PORT>`) while the stack runs moto, else `AWS_ENDPOINT_URL` | the DynamoDB endpoint; anything but the stack's DynamoDB Local is external |
@@ -91,6 +93,10 @@ export interface DuplexEnv {
   brokerCount: BrokerCount | undefined;
   kafkaBasePort: number;
   kafkaHeap: string;
+  /** `DUPLEX_KAFKA_PROXY_PORT`: first port of the proxied path (see {@link proxyPorts}). */
+  kafkaProxyBasePort: number;
+  /** `DUPLEX_TOXIPROXY_PORT`: Toxiproxy's API. */
+  toxiproxyPort: number;
   /** `AWS_ENDPOINT_URL`, normalised, when set. */
   awsEndpointUrl: string | undefined;
   motoPort: number;
@@ -184,6 +190,16 @@ export function readDuplexEnv(env: Env = process.env): DuplexEnv {
       : parsePort("DUPLEX_KAFKA_PORT", basePortRaw, 65530);
   const motoPort =
     motoPortRaw === undefined ? DEFAULTS.motoPort : parsePort("DUPLEX_MOTO_PORT", motoPortRaw);
+  const proxyPortRaw = present(env, "DUPLEX_KAFKA_PROXY_PORT");
+  const kafkaProxyBasePort =
+    proxyPortRaw === undefined
+      ? kafkaBasePort + 6
+      : parsePort("DUPLEX_KAFKA_PROXY_PORT", proxyPortRaw, 65530);
+  const toxiproxyPortRaw = present(env, "DUPLEX_TOXIPROXY_PORT");
+  const toxiproxyPort =
+    toxiproxyPortRaw === undefined
+      ? kafkaBasePort + 12
+      : parsePort("DUPLEX_TOXIPROXY_PORT", toxiproxyPortRaw);
   const dynamodbPort =
     dynamodbPortRaw === undefined
       ? DEFAULTS.dynamodbPort
@@ -194,6 +210,8 @@ export function readDuplexEnv(env: Env = process.env): DuplexEnv {
     brokerCount,
     kafkaBasePort,
     kafkaHeap: heap,
+    kafkaProxyBasePort,
+    toxiproxyPort,
     awsEndpointUrl:
       endpointRaw === undefined ? undefined : parseUrl("AWS_ENDPOINT_URL", endpointRaw),
     motoPort,
@@ -242,6 +260,25 @@ function parseHeap(env: Env, name: string, fallback: string): string {
 export function nodePorts(id: number, basePort: number): { client: number; controller: number } {
   const client = basePort + 2 * (id - 1);
   return { client, controller: client + 1 };
+}
+
+/**
+ * The proxied path to node `id`: the broker's own listener for it (`listener`, advertised as the
+ * proxy's address) and the port the TCP proxy listens on in front of it (`proxy`). Clients that
+ * bootstrap from the proxy learn only proxy addresses from the metadata, so all their traffic
+ * goes through it; clients of the plain listener never touch it.
+ */
+export function proxyPorts(id: number, proxyBasePort: number): { listener: number; proxy: number } {
+  const listener = proxyBasePort + 2 * (id - 1);
+  return { listener, proxy: listener + 1 };
+}
+
+/** Bootstrap addresses of the brokers through the TCP proxy. */
+export function proxiedBrokers(count: BrokerCount, proxyBasePort: number): string[] {
+  return Array.from(
+    { length: count },
+    (_, i) => `127.0.0.1:${proxyPorts(i + 1, proxyBasePort).proxy}`,
+  );
 }
 
 /** Bootstrap addresses of the brokers the stack runs with `count` nodes. */

@@ -76,7 +76,7 @@ export class PortInUseError extends StackError {
 
 /** A one-off install step (Maven resolve, virtualenv, pip install, storage format) failed. */
 export class InstallError extends StackError {
-  /** `kafka`, `moto` or `dynamodb`. */
+  /** `kafka`, `moto`, `dynamodb` or `toxiproxy`. */
   readonly component: string;
   /** Its log file. */
   readonly logFile: string;

@@ -39,6 +39,13 @@ export {
   StackStateError,
   StartupError,
 } from "./errors.ts";
+export {
+  activeController,
+  busiestLeader,
+  freezeComponent,
+  type StackComponent,
+  thawComponent,
+} from "./faults.ts";
 export { probeKafka, startBroker, stopBroker } from "./kafka-broker.ts";
 export {
   type ComponentStatus,
@@ -52,3 +59,12 @@ export {
   stackUp,
 } from "./stack.ts";
 export type { BrokerCount, KafkaMode } from "./state.ts";
+export {
+  type KafkaProxies,
+  kafkaProxies,
+  startToxiproxy,
+  stopToxiproxy,
+  type Toxic,
+  ToxiproxyClient,
+  toxiproxyInstalled,
+} from "./toxiproxy.ts";

@@ -196,6 +196,10 @@ export async function startNode(
     "or move the stack's Kafka ports with DUPLEX_KAFKA_PORT=<base> (node n uses base+2(n-1) and the next port)";
   await ensurePortFree(node.clientPort, fix);
   await ensurePortFree(node.controllerPort, fix);
+  await ensurePortFree(
+    node.proxiedPort,
+    "or move the proxied listeners with DUPLEX_KAFKA_PROXY_PORT=<base> (node n uses base+2(n-1))",
+  );
   mkdirSync(paths.logs, { recursive: true });
   writeFileSync(outputFile(node.name), "");
   logOffsets.set(node.name, fileSize(logFile(node.name)));
@@ -312,7 +316,9 @@ function runningNode(id: number): { node: KafkaNode; brokers: string[]; heap: st
       hint: "run `npm run stack:up -- --brokers 3` first (and leave DUPLEX_KAFKA_BROKERS unset)",
     });
   }
-  const node = kafkaNodes(state.brokerCount, state.kafkaBasePort).find((n) => n.id === id);
+  const node = kafkaNodes(state.brokerCount, state.kafkaBasePort, state.kafkaProxyBasePort).find(
+    (n) => n.id === id,
+  );
   if (!node) {
     throw new StackStateError(
       `there is no Kafka node ${id}: the stack runs node id(s) 1${state.brokerCount === 3 ? "-3" : ""}`,

@@ -2,7 +2,9 @@
  * The Kafka nodes of each mode and their `server.properties`, generated into `.duplex/`.
  *
  * Single mode: node 1, combined broker+controller, client 127.0.0.1:9092, controller :9093,
- * internal topics at replication factor 1. Cluster mode: nodes 1-3 (clients 9092/9094/9096,
+ * internal topics at replication factor 1. Every node also has a PROXIED listener, advertised as the
+ * address of a TCP proxy in front of it (Toxiproxy, which drills start), for faults between clients
+ * and brokers. Cluster mode: nodes 1-3 (clients 9092/9094/9096,
  * controllers 9093/9095/9097), internal topics at RF 3, `min.insync.replicas=2`,
  * `default.replication.factor=3`, like MSK. Both: `auto.create.topics.enable=false` (topics are
  * provisioned from the catalog, as on MSK) and `group.initial.rebalance.delay.ms=0`.
@@ -10,7 +12,7 @@
  * @module
  */
 import { join } from "node:path";
-import { nodePorts } from "./endpoints.ts";
+import { nodePorts, proxyPorts } from "./endpoints.ts";
 import { paths } from "./paths.ts";
 import { type BrokerCount, type KafkaMode, modeOf } from "./state.ts";
 
@@ -20,6 +22,10 @@ export interface KafkaNode {
   mode: KafkaMode;
   clientPort: number;
   controllerPort: number;
+  /** The listener for clients that come through the TCP proxy (advertised as `proxyPort`). */
+  proxiedPort: number;
+  /** Where the TCP proxy in front of `proxiedPort` listens (when a drill runs it). */
+  proxyPort: number;
   /** `.duplex/kafka/<mode>/node-<id>` */
   dir: string;
   /** `<dir>/data`, the `log.dirs` */
@@ -35,18 +41,29 @@ export function modeDir(mode: KafkaMode): string {
   return join(paths.kafkaData, mode);
 }
 
-/** The nodes of a `count`-node stack. */
-export function kafkaNodes(count: BrokerCount, basePort: number): KafkaNode[] {
+/**
+ * The nodes of a `count`-node stack.
+ *
+ * @param proxyBasePort - first port of the proxied path (`DUPLEX_KAFKA_PROXY_PORT`).
+ */
+export function kafkaNodes(
+  count: BrokerCount,
+  basePort: number,
+  proxyBasePort: number = basePort + 6,
+): KafkaNode[] {
   const mode = modeOf(count);
   return Array.from({ length: count }, (_, i) => {
     const id = i + 1;
     const ports = nodePorts(id, basePort);
+    const proxied = proxyPorts(id, proxyBasePort);
     const dir = join(modeDir(mode), `node-${id}`);
     return {
       id,
       mode,
       clientPort: ports.client,
       controllerPort: ports.controller,
+      proxiedPort: proxied.listener,
+      proxyPort: proxied.proxy,
       dir,
       dataDir: join(dir, "data"),
       propertiesFile: join(dir, "server.properties"),
@@ -66,10 +83,18 @@ export function serverProperties(node: KafkaNode, nodes: KafkaNode[]): string {
     ["controller.quorum.voters", voters],
     [
       "listeners",
-      `PLAINTEXT://127.0.0.1:${node.clientPort},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+      `PLAINTEXT://127.0.0.1:${node.clientPort},CONTROLLER://127.0.0.1:${node.controllerPort},PROXIED://127.0.0.1:${node.proxiedPort}`,
     ],
-    ["advertised.listeners", `PLAINTEXT://127.0.0.1:${node.clientPort}`],
-    ["listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"],
+    // Clients that bootstrap from the TCP proxy are told the proxy's addresses, so every request
+    // of theirs goes through it (a drill's latency or cut); brokers replicate over PLAINTEXT.
+    [
+      "advertised.listeners",
+      `PLAINTEXT://127.0.0.1:${node.clientPort},PROXIED://127.0.0.1:${node.proxyPort}`,
+    ],
+    [
+      "listener.security.protocol.map",
+      "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT",
+    ],
     ["controller.listener.names", "CONTROLLER"],
     ["inter.broker.listener.name", "PLAINTEXT"],
     ["log.dirs", node.dataDir],

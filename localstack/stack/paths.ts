@@ -38,6 +38,8 @@ export const paths = {
   dynamodbLib: join(duplexHome, "dynamodb", "lib"),
   /** sqlite4java's native libraries, where `-Dsqlite4java.library.path` points. */
   dynamodbNative: join(duplexHome, "dynamodb", "native"),
+  /** Toxiproxy, built with `go install` (the proxy drills' TCP proxy). */
+  toxiproxyHome: join(duplexHome, "toxiproxy"),
   /** Logs of every component and of the installs. */
   logs: join(duplexHome, "logs"),
   /** Pid files, the state file and the lock. */

@@ -130,3 +130,26 @@ export function checkPython(): { command: string; version: string } {
   }
   return { command: "python3", version };
 }
+
+const INSTALL_GO =
+  "install Go 1.23+ (Debian/Ubuntu: sudo apt-get install golang-go, or https://go.dev/dl; " +
+  "macOS: brew install go); it builds Toxiproxy from the Go module proxy";
+
+/**
+ * Checks that Go runs (needed only to build Toxiproxy, the TCP proxy of the proxy drills, the
+ * first time).
+ *
+ * @throws {PrerequisiteError} when `go` is missing.
+ */
+export function checkGo(): { command: string; version: string } {
+  const result = run("go", ["version"]);
+  if (result.missing || !result.ok) {
+    throw new PrerequisiteError(
+      "go",
+      "Go is required once, to build Toxiproxy for the proxy drills, but `go` " +
+        (result.missing ? "is not on PATH" : `failed: ${result.output.trim().split("\n")[0]}`),
+      { hint: INSTALL_GO },
+    );
+  }
+  return { command: "go", version: result.output.trim() };
+}

@@ -63,6 +63,7 @@ import {
   type StackState,
   writeState,
 } from "./state.ts";
+import { toxiproxyPid } from "./toxiproxy.ts";
 
 /** Options of {@link stackUp} and {@link stackReset}. */
 export interface StackUpOptions {
@@ -135,6 +136,7 @@ const stderrLog = (line: string) => {
 interface Plan {
   count: BrokerCount;
   basePort: number;
+  proxyBasePort: number;
   heap: string;
   kafkaManaged: boolean;
   kafkaBrokers: string[];
@@ -148,7 +150,7 @@ interface Plan {
 }
 
 function anyKafkaRunning(state: StackState): boolean {
-  return kafkaNodes(state.brokerCount, state.kafkaBasePort).some(
+  return kafkaNodes(state.brokerCount, state.kafkaBasePort, state.kafkaProxyBasePort).some(
     (n) => runningPid(n) !== undefined,
   );
 }
@@ -219,6 +221,7 @@ function plan(brokers: BrokerCount | undefined): Plan {
   return {
     count,
     basePort: env.kafkaBasePort,
+    proxyBasePort: env.kafkaProxyBasePort,
     heap: env.kafkaHeap,
     kafkaManaged,
     kafkaBrokers: env.kafkaBrokers ?? managedBrokers(count, env.kafkaBasePort),
@@ -250,7 +253,8 @@ async function up(options: StackUpOptions): Promise<StackUpResult> {
   // replaces the jars, so it never runs under a JVM that uses them: a changed pom takes effect
   // at the next start.
   const kafkaRunning =
-    p.kafkaManaged && kafkaNodes(p.count, p.basePort).some((n) => runningPid(n) !== undefined);
+    p.kafkaManaged &&
+    kafkaNodes(p.count, p.basePort, p.proxyBasePort).some((n) => runningPid(n) !== undefined);
   const dynamodbRunning = p.dynamodbManaged && dynamodbPid() !== undefined;
   if (kafkaRunning && !kafkaInstalled()) {
     log(
@@ -278,6 +282,7 @@ async function up(options: StackUpOptions): Promise<StackUpResult> {
     mode: modeOf(p.count),
     brokerCount: p.count,
     kafkaBasePort: p.basePort,
+    kafkaProxyBasePort: p.proxyBasePort,
     kafkaManaged: p.kafkaManaged,
     kafkaBrokers: p.kafkaBrokers,
     awsManaged: p.awsManaged,
@@ -296,7 +301,7 @@ async function up(options: StackUpOptions): Promise<StackUpResult> {
     // Start everything first, then wait for all of it: a start that throws leaves no wait behind.
     let kafkaWatch: { name: string; pid: number }[] = [];
     if (p.kafkaManaged) {
-      const nodes = kafkaNodes(p.count, p.basePort);
+      const nodes = kafkaNodes(p.count, p.basePort, p.proxyBasePort);
       if (nodes.some((n) => runningPid(n) === undefined)) await prepareNodes(nodes, log);
       for (const node of nodes) {
         const result = await startNode(node, p.heap);
@@ -343,7 +348,7 @@ async function up(options: StackUpOptions): Promise<StackUpResult> {
       p.kafkaManaged
         ? waitForBrokers(
             p.kafkaBrokers,
-            kafkaNodes(p.count, p.basePort).map((n) => n.id),
+            kafkaNodes(p.count, p.basePort, p.proxyBasePort).map((n) => n.id),
             kafkaWatch,
             timeoutMs,
             abort.signal,
@@ -466,7 +471,16 @@ async function down(log: (line: string) => void): Promise<StackDownResult> {
       }),
     );
   }
+  const proxy = toxiproxyPid();
+  if (proxy !== undefined) {
+    tasks.push(
+      stopProcessGroup(proxy, { graceMs: 3000 }).then((outcome) => {
+        stopped.push({ name: "toxiproxy", pid: proxy, outcome });
+      }),
+    );
+  }
   await Promise.all(tasks);
+  removePidFile(pidFile("toxiproxy"));
   for (const n of [1, 2, 3]) removePidFile(pidFile(`kafka-${n}`));
   removePidFile(pidFile("moto"));
   removePidFile(pidFile("dynamodb"));
@@ -474,7 +488,11 @@ async function down(log: (line: string) => void): Promise<StackDownResult> {
   const basePort = state?.kafkaBasePort ?? env.kafkaBasePort;
   const count = state?.brokerCount ?? 3;
   const ports = [
-    ...kafkaNodes(count, basePort).flatMap((n) => [n.clientPort, n.controllerPort]),
+    ...kafkaNodes(count, basePort, state?.kafkaProxyBasePort).flatMap((n) => [
+      n.clientPort,
+      n.controllerPort,
+      n.proxiedPort,
+    ]),
     ...(state?.awsManaged === false ? [] : [state?.motoPort ?? env.motoPort]),
     ...((state?.dynamodbManaged ?? isManagedDynamoDb(env))
       ? [state?.dynamodbPort ?? env.dynamodbPort]

@@ -22,6 +22,11 @@ export interface StackState {
   brokerCount: BrokerCount;
   /** Client port of node 1; node n listens on base + 2(n-1), its controller on that + 1. */
   kafkaBasePort: number;
+  /**
+   * First port of the proxied path (each node's PROXIED listener and the TCP proxy in front of
+   * it). Absent in state files written before brokers had that listener.
+   */
+  kafkaProxyBasePort?: number;
   /** Whether the stack runs Kafka itself (false: `DUPLEX_KAFKA_BROKERS` points elsewhere). */
   kafkaManaged: boolean;
   kafkaBrokers: string[];
