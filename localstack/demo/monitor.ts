@@ -50,7 +50,10 @@ export class RunMonitor {
     this.#session = session;
   }
 
+  #stopped = false;
+
   start(): void {
+    this.#stopped = false;
     const topics = Object.keys(topicSpecs)
       .filter((t) => t !== DEAD_LETTER_TOPIC)
       .map((t) => this.#session.topic(t));
@@ -98,6 +101,13 @@ export class RunMonitor {
             break;
         }
       }
+    });
+    // A log outage stops the consumer: like the host's pollers, start again from the committed
+    // offsets once the log is back (a batch read twice only skews the live figures).
+    this.#running = this.#running.catch(async () => {
+      if (this.#stopped) return;
+      await new Promise((r) => setTimeout(r, 1_000));
+      if (!this.#stopped) this.start();
     });
   }
 
@@ -165,6 +175,7 @@ export class RunMonitor {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     await this.#consumer?.stop();
     await this.#running?.catch(() => undefined);
   }

@@ -2,6 +2,8 @@ import { join } from "node:path";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { FunctionDeclaration } from "../../functions/kit/declarations.ts";
 import { consumerGroupFor, ENV, tableEnvVar } from "../../functions/kit/declarations.ts";
+import type { History } from "../../functions/kit/history.ts";
+import { HISTORY_DIR_ENV, noHistory, openHistory } from "../../functions/kit/history.ts";
 import type { LogClientName } from "../../functions/kit/log/client.ts";
 import { createLogClient } from "../../functions/kit/log/client.ts";
 import { namespacedProducer, physicalTopic } from "../../functions/kit/log/namespace.ts";
@@ -19,6 +21,10 @@ export interface LocalSettings {
   readonly fastLaneDeadlineSeconds?: number;
   readonly outboxGraceSeconds?: number;
   readonly logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR";
+  /** Records the run history into this folder (`DUPLEX_HISTORY_DIR`); off when unset. */
+  readonly historyDir?: string;
+  /** `DUPLEX_PUBLISH_RETRY_BUDGET_SECONDS` of every function (default: the kit's, 10 s). */
+  readonly publishRetryBudgetSeconds?: number;
 }
 
 export interface HostOptions {
@@ -52,7 +58,7 @@ export interface HostOptions {
 export interface HostStats {
   readonly functions: Record<
     string,
-    { invocations: number; errors: number; coldStarts: number; avgMs: number }
+    { invocations: number; errors: number; coldStarts: number; crashes: number; avgMs: number }
   >;
   readonly deadLetteredByHost: number;
 }
@@ -79,6 +85,7 @@ export class FunctionHost {
   #api: HttpGateway | undefined;
   readonly #log: LogClient;
   readonly #deadLetters: LogProducer;
+  readonly #history: History;
   readonly options: HostOptions;
 
   private constructor(options: HostOptions) {
@@ -92,6 +99,8 @@ export class FunctionHost {
       options.kafkaClient,
     );
     this.#deadLetters = namespacedProducer(this.#log.producer(), options.topicPrefix ?? "");
+    const historyDir = options.settings?.historyDir;
+    this.#history = historyDir === undefined ? noHistory : openHistory(historyDir);
   }
 
   static async start(options: HostOptions): Promise<FunctionHost> {
@@ -138,6 +147,10 @@ export class FunctionHost {
     if (settings.outboxGraceSeconds !== undefined) {
       env.DUPLEX_OUTBOX_GRACE_SECONDS = String(settings.outboxGraceSeconds);
     }
+    if (settings.historyDir !== undefined) env[HISTORY_DIR_ENV] = settings.historyDir;
+    if (settings.publishRetryBudgetSeconds !== undefined) {
+      env.DUPLEX_PUBLISH_RETRY_BUDGET_SECONDS = String(settings.publishRetryBudgetSeconds);
+    }
     return { ...env, ...(this.options.functionEnv?.[declaration.name] ?? {}) };
   }
 
@@ -162,6 +175,7 @@ export class FunctionHost {
         invocations: fn.stats.invocations,
         errors: fn.stats.errors,
         coldStarts: fn.stats.coldStarts,
+        crashes: fn.stats.crashes,
         avgMs: fn.stats.invocations === 0 ? 0 : fn.stats.totalMs / fn.stats.invocations,
       };
     }
@@ -169,6 +183,21 @@ export class FunctionHost {
       functions,
       deadLetteredByHost: this.logPollers.reduce((n, p) => n + p.deadLettered, 0),
     };
+  }
+
+  /** Writes what the host recorded in the run history (records it dead-lettered). */
+  flushHistory(): Promise<void> {
+    return this.#history.flush();
+  }
+
+  /**
+   * Kills an execution environment of `functionName` that is in the middle of an invocation (a
+   * drill's crash). Returns whether one was busy.
+   */
+  crashEnvironment(functionName: string): Promise<boolean> {
+    const fn = this.functions.get(functionName);
+    if (fn === undefined) throw new Error(`no function ${functionName} in the local host`);
+    return fn.crashBusyEnvironment();
   }
 
   /** Stops the triggers of one function (its queue pollers and consumers); for drills. */
@@ -223,6 +252,7 @@ export class FunctionHost {
     ]);
     await Promise.all([...this.functions.values()].map((f) => f.close()));
     await this.#deadLetters.close();
+    await this.#history.flush();
   }
 
   async #startAll(): Promise<void> {
@@ -262,6 +292,7 @@ export class FunctionHost {
                 groupId: `${this.options.topicPrefix ?? ""}${consumerGroupFor(trigger, topic)}`,
                 log: this.#log,
                 deadLetters: this.#deadLetters,
+                history: this.#history,
               }),
             );
           }

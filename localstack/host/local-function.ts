@@ -37,6 +37,8 @@ export interface LocalFunctionStats {
   errors: number;
   coldStarts: number;
   totalMs: number;
+  /** Environments killed mid-invocation by a drill. */
+  crashes: number;
 }
 
 export interface LocalFunctionOptions {
@@ -55,7 +57,13 @@ export interface LocalFunctionOptions {
  */
 export class LocalFunction {
   readonly declaration: FunctionDeclaration;
-  readonly stats: LocalFunctionStats = { invocations: 0, errors: 0, coldStarts: 0, totalMs: 0 };
+  readonly stats: LocalFunctionStats = {
+    invocations: 0,
+    errors: 0,
+    coldStarts: 0,
+    totalMs: 0,
+    crashes: 0,
+  };
   #env: Record<string, string>;
   readonly #maxConcurrency: number;
   readonly #environments: Environment[] = [];
@@ -117,6 +125,22 @@ export class LocalFunction {
       this.stats.totalMs += Date.now() - started;
       this.#release(environment);
     }
+  }
+
+  /**
+   * Kills one execution environment that is in the middle of an invocation (its worker thread is
+   * terminated wherever it is, as when Lambda's sandbox dies), for drills. The invocation fails
+   * as a crash; the event source mapping retries its batch. Returns whether one was busy.
+   */
+  async crashBusyEnvironment(): Promise<boolean> {
+    const busy = this.#environments.find((e) => e.current !== undefined);
+    if (busy === undefined) return false;
+    this.stats.crashes++;
+    // Stop its code first, then fail the invocation: the retry must not overlap the dying one.
+    const stopping = busy.worker.terminate();
+    await this.#discard(busy, "execution environment killed mid-invocation");
+    await stopping;
+    return true;
   }
 
   /** Discards every execution environment; invocations still running fail. */
@@ -214,10 +238,10 @@ export class LocalFunction {
   }
 
   /** Removes an environment from service and terminates its worker. */
-  async #discard(environment: Environment): Promise<void> {
+  async #discard(environment: Environment, why = "execution environment stopped"): Promise<void> {
     const index = this.#environments.indexOf(environment);
     if (index !== -1) this.#environments.splice(index, 1);
-    this.#fail(environment, new InvocationError(this.name, "execution environment stopped"));
+    this.#fail(environment, new InvocationError(this.name, why));
     // Someone waiting for an environment may start a fresh one now.
     this.#waiting.shift()?.();
     await environment.worker.terminate();

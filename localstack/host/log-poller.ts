@@ -2,6 +2,8 @@ import type { MskEventRecord } from "../../events/codecs/lambda.ts";
 import { DEAD_LETTER_TOPIC } from "../../events/topics.ts";
 import { DLQ_FIELDS } from "../../functions/kit/dead-letters.ts";
 import type { LogTrigger } from "../../functions/kit/declarations.ts";
+import type { History } from "../../functions/kit/history.ts";
+import { historyNow } from "../../functions/kit/history.ts";
 import type {
   IncomingRecord,
   LogClient,
@@ -27,6 +29,7 @@ export class LogPoller {
   readonly #groupId: string;
   readonly #log: LogClient;
   readonly #deadLetters: LogProducer;
+  readonly #history: History | undefined;
   #consumer: LogConsumer | undefined;
   #loop: Promise<void> | undefined;
   #stopped = false;
@@ -43,6 +46,8 @@ export class LogPoller {
     groupId: string;
     log: LogClient;
     deadLetters: LogProducer;
+    /** Where records the poller dead-letters are recorded (the run history). */
+    history?: History;
   }) {
     this.#fn = options.fn;
     this.#trigger = options.trigger;
@@ -50,6 +55,7 @@ export class LogPoller {
     this.#groupId = options.groupId;
     this.#log = options.log;
     this.#deadLetters = options.deadLetters;
+    this.#history = options.history;
   }
 
   get groupId(): string {
@@ -187,6 +193,23 @@ export class LogPoller {
       },
     ]);
     this.deadLettered++;
+    if (this.#history?.enabled) {
+      const header = (name: string) => record.headers[name]?.toString("utf8") ?? "";
+      this.#history.record({
+        k: "effect",
+        at: historyNow(),
+        src: this.#fn.name,
+        via: "log",
+        id: header("ce_id"),
+        type: header("ce_type"),
+        key: record.key?.toString("utf8") ?? "",
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        outcome: "dead-lettered",
+        error: reason.slice(0, 500),
+      });
+    }
   }
 }
 

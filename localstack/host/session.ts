@@ -15,6 +15,8 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import { CommandLedger } from "../../functions/kit/command-ledger.ts";
 import { EventBridgeFastLane } from "../../functions/kit/fast-lane.ts";
+import type { History } from "../../functions/kit/history.ts";
+import { noHistory, openHistory } from "../../functions/kit/history.ts";
 import type { LogClientName } from "../../functions/kit/log/client.ts";
 import { createLogClient } from "../../functions/kit/log/client.ts";
 import { namespacedProducer, physicalTopic } from "../../functions/kit/log/namespace.ts";
@@ -72,6 +74,11 @@ export interface SessionOptions
   /** Start the functions host (default true). */
   readonly host?: boolean;
   readonly kafkaClient?: LogClientName;
+  /**
+   * Brokers the session's producer and the functions bootstrap from, instead of the stack's (a
+   * drill points them at the TCP proxy). Admin calls and reads of the checks stay direct.
+   */
+  readonly clientBrokers?: readonly string[];
 }
 
 /**
@@ -100,6 +107,8 @@ export class LocalSession {
   readonly sqs: SQSClient;
   readonly eventBridge: EventBridgeClient;
   readonly host: FunctionHost | undefined;
+  /** The run history of the driver's publishes (off unless `settings.historyDir` is set). */
+  readonly history: History;
   readonly startedAt = new Date().toISOString();
   #control: ControlServer | undefined;
 
@@ -111,6 +120,7 @@ export class LocalSession {
     admin: LogAdmin;
     producer: LogProducer;
     host: FunctionHost | undefined;
+    historyDir: string | undefined;
   }) {
     this.name = init.name;
     this.topicPrefix = `${init.name}.`;
@@ -126,16 +136,23 @@ export class LocalSession {
     });
     this.sqs = new SQSClient(aws);
     this.eventBridge = new EventBridgeClient(aws);
+    this.history = init.historyDir === undefined ? noHistory : openHistory(init.historyDir);
     this.publisher = new Publisher({
       log: this.producer,
       fastLane: new EventBridgeFastLane(this.eventBridge, init.resources.eventBusName),
       eventBusName: init.resources.eventBusName,
+      source: "driver",
+      history: this.history,
     });
   }
 
   static async start(options: SessionOptions = {}): Promise<LocalSession> {
     const name = options.name ?? `t${randomBytes(3).toString("hex")}`;
     const endpoints = localEndpoints();
+    const clientEndpoints =
+      options.clientBrokers === undefined
+        ? endpoints
+        : { ...endpoints, kafkaBrokers: [...options.clientBrokers] };
     const log = createLogClient(
       { brokers: endpoints.kafkaBrokers, auth: "none", clientId: `duplex-${name}` },
       options.kafkaClient,
@@ -157,12 +174,32 @@ export class LocalSession {
         : await FunctionHost.start({
             ...options,
             resources,
-            endpoints,
+            endpoints: clientEndpoints,
             topicPrefix: `${name}.`,
             ...(options.kafkaClient === undefined ? {} : { kafkaClient: options.kafkaClient }),
           });
-    const producer = namespacedProducer(log.producer(), `${name}.`);
-    const session = new LocalSession({ name, endpoints, resources, log, admin, producer, host });
+    const producerClient =
+      options.clientBrokers === undefined
+        ? log
+        : createLogClient(
+            {
+              brokers: [...options.clientBrokers],
+              auth: "none",
+              clientId: `duplex-${name}-driver`,
+            },
+            options.kafkaClient,
+          );
+    const producer = namespacedProducer(producerClient.producer(), `${name}.`);
+    const session = new LocalSession({
+      name,
+      endpoints,
+      resources,
+      log,
+      admin,
+      producer,
+      host,
+      historyDir: options.settings?.historyDir,
+    });
     if (host !== undefined) session.#control = await startControlServer(host);
     mkdirSync(sessionsDir, { recursive: true });
     writeFileSync(
@@ -323,6 +360,7 @@ export class LocalSession {
     await this.host?.stop();
     if (!options.keepDescription) rmSync(join(sessionsDir, `${this.name}.json`), { force: true });
     await this.producer.close();
+    await this.history.flush();
     if (options.deleteTopics) {
       const mine = (await this.admin.listTopics()).filter((t) => t.startsWith(this.topicPrefix));
       if (mine.length > 0) await this.admin.deleteTopics(mine).catch(() => undefined);
