@@ -2,7 +2,7 @@
  * `npm run stack:up|down|status|reset` — the local stack's command line.
  *
  * ```
- * node localstack/stack-cli.ts up     [--brokers 1|3] [--timeout SECONDS] [--json]
+ * node localstack/stack-cli.ts up     [--brokers 1|3] [--proxy] [--timeout SECONDS] [--json]
  * node localstack/stack-cli.ts down   [--json]
  * node localstack/stack-cli.ts status [--json]
  * node localstack/stack-cli.ts reset  [--brokers 1|3] [--timeout SECONDS] [--json]
@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import {
   type BrokerCount,
   describeStackError,
+  kafkaProxies,
   type StackStatus,
   stackDown,
   stackReset,
@@ -36,13 +37,15 @@ const USAGE = `usage: npm run stack:<up|down|status|reset> [-- options]
 
 options:
   --brokers 1|3      Kafka nodes (default 1, or DUPLEX_KAFKA_BROKERS_COUNT; 3 = MSK-like cluster)
+  --proxy            up: also start Toxiproxy in front of the brokers (built with Go on first
+                     use), for network faults between clients and brokers (the proxy drills)
   --timeout SECONDS  how long to wait for readiness (default 120)
   --json             machine-readable output on stdout (progress goes to stderr)
   -h, --help         this text
 
 environment: DUPLEX_KAFKA_BROKERS, DUPLEX_KAFKA_BROKERS_COUNT, DUPLEX_KAFKA_PORT,
-DUPLEX_KAFKA_HEAP, DUPLEX_MOTO_PORT, DUPLEX_DYNAMODB_PORT, DUPLEX_DYNAMODB_HEAP,
-AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION (see docs/local-stack.md)`;
+DUPLEX_KAFKA_HEAP, DUPLEX_KAFKA_PROXY_PORT, DUPLEX_TOXIPROXY_PORT, DUPLEX_MOTO_PORT,
+DUPLEX_DYNAMODB_PORT, DUPLEX_DYNAMODB_HEAP, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION (see docs/local-stack.md)`;
 
 function usageError(message: string): never {
   process.stderr.write(`error: ${message}\n\n${USAGE}\n`);
@@ -122,7 +125,12 @@ async function main(): Promise<number> {
   switch (command) {
     case "up": {
       const result = await stackUp(upOptions);
-      if (json) out(result);
+      const proxies = values.proxy ? await kafkaProxies(log) : undefined;
+      if (proxies !== undefined) {
+        log(`toxiproxy: clients that bootstrap from ${proxies.brokers.join(",")} go through it`);
+      }
+      if (json)
+        out({ ...result, ...(proxies === undefined ? {} : { proxiedBrokers: proxies.brokers }) });
       return 0;
     }
     case "reset": {
@@ -151,6 +159,7 @@ function parse() {
     allowPositionals: true,
     options: {
       brokers: { type: "string" },
+      proxy: { type: "boolean" },
       timeout: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },

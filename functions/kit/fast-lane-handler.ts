@@ -14,7 +14,7 @@ import { tableOf } from "./env.ts";
 import { errorCode, UnexpectedEventTypeError } from "./errors.ts";
 import { faultSwitch } from "./faults.ts";
 import type { EffectOutcome } from "./history.ts";
-import { history, historyNow, withEffectScope } from "./history.ts";
+import { history, historyNow, recordedOutcome, withEffectScope } from "./history.ts";
 import { eventLogKeys, MetricUnit } from "./observability.ts";
 import type { Runtime } from "./runtime.ts";
 import { createRuntime } from "./runtime.ts";
@@ -149,15 +149,13 @@ export function fastLaneHandler<D extends FunctionDeclaration<FastLaneTrigger>>(
     const started = Date.now();
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? "1");
     ran.delete(command.eventId);
-    try {
-      const outcome = await withEffectScope(async () => {
-        await handleOnce(command.eventId, command, { replayName, receiveCount });
-      });
-      recordEffect(command, ran.has(command.eventId) ? (outcome ?? "unchanged") : "repeat");
-    } catch (error) {
-      recordEffect(command, "failed", error);
-      throw error;
-    }
+    const scoped = await withEffectScope(async () => {
+      await handleOnce(command.eventId, command, { replayName, receiveCount });
+    });
+    // The body did not run: a completed idempotency record answered for it.
+    const repeat = !scoped.failed && !ran.has(command.eventId);
+    recordEffect(command, repeat ? "repeat" : recordedOutcome(scoped), scoped.error);
+    if (scoped.failed) throw scoped.error;
     await runtime.ledger().markHandled(command.eventId, command.eventType, declaration.name);
     handledInThisInvocation++;
     metrics.addMetric(

@@ -75,6 +75,7 @@ export interface EffectEntry {
   readonly partition?: number;
   readonly offset?: string;
   readonly outcome: EffectOutcome;
+  /** Why the handling threw (outcome `failed`, or `applied` when it threw after applying). */
   readonly error?: string;
 }
 
@@ -166,17 +167,36 @@ interface EffectScope {
 
 const scopes = new AsyncLocalStorage<EffectScope>();
 
+/** What the handling of one event reported, and whether it threw. */
+export interface ScopedEffect {
+  /** What it reported with {@link reportEffect}, if anything. */
+  readonly outcome: EffectOutcome | undefined;
+  readonly failed: boolean;
+  readonly error?: unknown;
+}
+
 /**
- * Runs `work` (the handling of one event) and returns what it reported with {@link reportEffect}
- * (or `undefined` when it reported nothing). Records of a batch run concurrently; each gets its
- * own scope.
+ * Runs `work` (the handling of one event) and returns what it reported with {@link reportEffect},
+ * also when it threw: a handler that committed and then failed to publish has applied its effect
+ * (the retry will find it a repeat). Records of a batch run concurrently; each gets its own scope.
  */
-export async function withEffectScope(
-  work: () => Promise<void>,
-): Promise<EffectOutcome | undefined> {
+export async function withEffectScope(work: () => Promise<void>): Promise<ScopedEffect> {
   const scope: EffectScope = { outcome: undefined };
-  await scopes.run(scope, work);
-  return scope.outcome;
+  try {
+    await scopes.run(scope, work);
+    return { outcome: scope.outcome, failed: false };
+  } catch (error) {
+    return { outcome: scope.outcome, failed: true, error };
+  }
+}
+
+/**
+ * The outcome to record for a scoped handling: what it reported, or `failed` when it threw before
+ * applying anything (a handling that applied and then threw is recorded as applied, with the error).
+ */
+export function recordedOutcome(scoped: ScopedEffect): EffectOutcome {
+  if (scoped.failed) return scoped.outcome === "applied" ? "applied" : "failed";
+  return scoped.outcome ?? "unchanged";
 }
 
 /**

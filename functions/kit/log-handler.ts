@@ -10,7 +10,7 @@ import type { FunctionDeclaration } from "./declarations.ts";
 import { errorCode } from "./errors.ts";
 import { faultSwitch } from "./faults.ts";
 import type { EffectOutcome } from "./history.ts";
-import { history, historyNow, withEffectScope } from "./history.ts";
+import { history, historyNow, recordedOutcome, withEffectScope } from "./history.ts";
 import type { KafkaBatchResponse, MskBatchEvent } from "./log-batch.ts";
 import { processKafkaBatch } from "./log-batch.ts";
 import { eventLogKeys, MetricUnit } from "./observability.ts";
@@ -96,17 +96,17 @@ export function logHandler(options: LogHandlerOptions) {
       recordEffect(record, event, "ignored");
       return "skipped";
     }
-    try {
+    const scoped = await withEffectScope(async () => {
       injectFault(event);
-      const outcome = await withEffectScope(() => options.handle(event, delivery, runtime));
-      recordEffect(record, event, outcome ?? "unchanged");
-    } catch (error) {
-      recordEffect(record, event, "failed", error);
+      await options.handle(event, delivery, runtime);
+    });
+    recordEffect(record, event, recordedOutcome(scoped), scoped.error);
+    if (scoped.failed) {
       logger.warn("event handling failed", {
         ...eventLogKeys(event),
-        error: error instanceof Error ? error.message : String(error),
+        error: scoped.error instanceof Error ? scoped.error.message : String(scoped.error),
       });
-      throw error;
+      throw scoped.error;
     }
     return "processed";
   };

@@ -233,7 +233,7 @@ export class Publisher {
 function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LogAcknowledgementTimeoutError(ms)), ms);
+    timer = setTimeout(() => reject(new LogAcknowledgementTimeoutError(Math.round(ms))), ms);
   });
   // A send that outlives the budget may still fail later: nobody awaits it then.
   work.catch(() => undefined);

@@ -26,6 +26,8 @@ export interface FaultWindow {
   readonly brokeAt: number;
   readonly healedAt: number;
   readonly detail: string;
+  /** How many times the fault struck, for faults that strike repeatedly (worker kills). */
+  readonly strikes?: number;
 }
 
 /** Injects a fault, holds it, heals it. */
@@ -214,7 +216,7 @@ export const faultActions: Readonly<Record<DrillName, FaultAction>> = {
       .map(([fn, n]) => `${fn} ${n}`)
       .join(", ")})`;
     context.say(`fault: ${detail}`);
-    return { brokeAt, healedAt: Date.now(), detail };
+    return { brokeAt, healedAt: Date.now(), detail, strikes: total };
   },
 
   "handler-fail-every-nth": (context) =>

@@ -279,7 +279,7 @@ export function checkHistory(
     duplicateEffects,
     logDuplicates,
     repeatsAbsorbed: effects.filter((e) => e.outcome === "repeat").length,
-    failedHandlings: effects.filter((e) => e.outcome === "failed").length,
+    failedHandlings: effects.filter((e) => e.outcome === "failed" || e.error !== undefined).length,
     deadLettered: effects.filter((e) => e.outcome === "dead-lettered").length,
     firstHandlingUnrecorded,
     effects: effects.length,

@@ -100,6 +100,10 @@ class PlatformaticProducer implements LogProducer {
       // retries whole sends within its own budget (functions/kit/publisher.ts).
       retries: 3,
       retryDelay: 250,
+      // The library waits 30 s for an answer by default, and concurrent sends share its metadata
+      // and producer-id requests: one request lost on a connection to a dying (or restarting)
+      // broker would stall every send for minutes. 8 s fits twice in the publisher's budget.
+      requestTimeout: 8_000,
       autocreateTopics: false,
     });
   }
