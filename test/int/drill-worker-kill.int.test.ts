@@ -1,21 +1,18 @@
 /**
- * The `worker-kill` drill (`npm run drill -- worker-kill`): execution environments killed mid-invocation (worker threads terminated) for 20 s under the order workload. It must end
- * with the history check and the invariants clean. Disturbs the shared stack while it runs: the
- * int project runs files one at a time.
+ * The `worker-kill` drill (`npm run drill -- worker-kill`): execution environments killed mid-
+ * invocation (worker threads terminated) for 20 s under the order workload. It must end with the
+ * history check and the invariants clean. Disturbs the shared stack while it runs: the int project
+ * runs files one at a time.
  */
 import { describe, expect, it } from "vitest";
-import { DRILL_TIMEOUT_MS, drillInTest } from "../support/drills.ts";
+import { DRILL_TIMEOUT_MS, drillInTest, expectDrillPassed } from "../support/drills.ts";
 
 describe("drill worker-kill", () => {
   it(
     "loses nothing acknowledged, applies nothing twice, keeps every invariant",
     async () => {
       const result = await drillInTest("worker-kill");
-      expect(result.failures).toEqual([]);
-      expect(result.window).toBeDefined();
-      expect(result.history).toMatchObject({ lost: 0, duplicateEffects: 0, ok: true });
-      expect(result.history?.acknowledged).toBeGreaterThan(100);
-      expect(result.placer.givenUp).toEqual([]);
+      expectDrillPassed(result);
       expect(result.window?.strikes).toBeGreaterThan(0);
     },
     DRILL_TIMEOUT_MS,

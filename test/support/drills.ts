@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import type { DrillName } from "../../localstack/drills/catalog.ts";
 import type { DrillResult } from "../../localstack/drills/runner.ts";
 import { runDrill } from "../../localstack/drills/runner.ts";
@@ -18,3 +19,12 @@ export function drillInTest(name: DrillName): Promise<DrillResult> {
 
 /** A drill gets minutes (a broker restart, the whole run drained and checked). */
 export const DRILL_TIMEOUT_MS = 900_000;
+
+/** What every drill must show: no failure, the fault injected, the history clean, nothing given up. */
+export function expectDrillPassed(result: DrillResult): void {
+  expect(result.failures).toEqual([]);
+  expect(result.window).toBeDefined();
+  expect(result.history).toMatchObject({ lost: 0, duplicateEffects: 0, ok: true });
+  expect(result.history?.acknowledged).toBeGreaterThan(100);
+  expect(result.placer.givenUp).toEqual([]);
+}
