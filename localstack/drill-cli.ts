@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run drill -- <name>|all|list [--brokers 1|3]` — fault drills on the local stack: each runs
+ * `npm run drill -- <name>...|all|list [--brokers 1|3]` — fault drills on the local stack: each runs
  * the order workload, injects its fault, heals it, and ends in the history check and the business
  * invariants, printing `acknowledged N, refused R, lost 0, duplicate effects 0, invariants ok` or
  * what broke (exit 1). The drills are listed in `localstack/drills/catalog.ts` and
@@ -18,7 +18,7 @@ import { DrillUsageError, plannedDrill, runDrill } from "./drills/runner.ts";
 import { describeStackError } from "./stack/index.ts";
 import { duplexHome } from "./stack/paths.ts";
 
-const usage = `usage: npm run drill -- <name>|all|list [options]
+const usage = `usage: npm run drill -- <name>...|all|list [options]
 
 Runs fault drills on the local stack under the order workload; each ends in the history check
 and the invariants. \`all\` runs every drill that applies to the broker count.
@@ -75,7 +75,7 @@ if (!Number.isFinite(rate) || rate <= 0) fail("--rate must be a positive number"
 const names =
   target === "all"
     ? drillCatalog.filter((d) => d.brokers.includes(brokers)).map((d) => d.name)
-    : [target];
+    : positionals;
 try {
   for (const name of names) plannedDrill(name, brokers);
 } catch (error) {

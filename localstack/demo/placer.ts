@@ -24,8 +24,10 @@ export interface PlacerOptions {
   /** Waits between retries: exponential with full jitter. @default 1000 → 8000 */
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
-  /** Told about each refusal and each recovery (progress lines). */
+  /** Told about each refusal (progress lines). */
   readonly onRefusal?: (eventIds: readonly string[], error: LogPublishError) => void;
+  /** Told about each acknowledged call. */
+  readonly onAcceptance?: (eventIds: readonly string[]) => void;
 }
 
 /**
@@ -119,6 +121,7 @@ export class OrderPlacer {
         await this.#publish(events);
         this.#accepted++;
         this.#acceptedAt.push(Date.now());
+        this.#options.onAcceptance?.(events.map((e) => e.eventId));
         return;
       } catch (error) {
         if (!(error instanceof LogPublishError)) throw error;

@@ -165,13 +165,28 @@ export async function runOrders(options: OrderRunOptions): Promise<OrderRunResul
 
   const workload = buildWorkload({ ...options, runId: options.seed.toString(36) });
   const readModels = session.readModels();
-  let refusalsSaid = 0;
+  // One line when the log starts refusing, one when it takes orders again: an outage in two lines.
+  let refusingSince: number | undefined;
+  let refusals = 0;
   const placerOptions = {
     onRefusal: (_ids: readonly string[], error: Error) => {
-      // The first refusals of an outage, then one line in ten: enough to see it, not a flood.
-      if (refusalsSaid++ % 10 === 0) {
-        say(dim(`  the log refused a publish; the shop front retries it later (${error.message})`));
-      }
+      refusals++;
+      if (refusingSince !== undefined) return;
+      refusingSince = Date.now();
+      say(
+        dim(
+          `  the log refuses publishes; the shop front keeps them and retries (${error.message})`,
+        ),
+      );
+    },
+    onAcceptance: () => {
+      if (refusingSince === undefined) return;
+      say(
+        dim(
+          `  the log takes publishes again after ${((Date.now() - refusingSince) / 1000).toFixed(1)} s (${refusals} refused call(s) so far)`,
+        ),
+      );
+      refusingSince = undefined;
     },
   };
   const placer = new OrderPlacer(placeOrders, placerOptions);
