@@ -171,6 +171,11 @@ export class Publisher {
         if (!(error instanceof LogPublishError || error instanceof LogAcknowledgementTimeoutError))
           throw error;
         lastError = error instanceof LogPublishError ? (error.cause ?? error) : error;
+        // An unanswered send: the client may have lost track of it (and hold later sends behind
+        // it), so the next attempt starts with fresh connections.
+        if (error instanceof LogAcknowledgementTimeoutError) {
+          await this.#options.log.reset?.().catch(() => undefined);
+        }
       }
       const delay = backoffDelay(attempts, this.#retry);
       const elapsed = historyNow() - started;

@@ -90,6 +90,7 @@ export function createRuntime(declaration: FunctionDeclaration): Runtime {
         });
   const lazyProducer: LogProducer = {
     send: (records) => logProducer().send(records),
+    reset: async () => producer?.reset?.(),
     close: async () => producer?.close(),
   };
   const publisher = new Publisher({

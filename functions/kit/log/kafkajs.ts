@@ -46,13 +46,20 @@ function kafkaFor(connection: LogConnection, role: string): InstanceType<typeof 
 }
 
 class KafkajsProducer implements LogProducer {
-  readonly #producer: Producer;
+  readonly #connection: LogConnection;
+  #producer: Producer;
+  #createdAt = Date.now();
   #connected: Promise<void> | undefined;
   /** The partition the partitioner chose per message of a send in flight. */
   readonly #assigned = new WeakMap<object, number>();
 
   constructor(connection: LogConnection) {
-    this.#producer = kafkaFor(connection, "producer").producer({
+    this.#connection = connection;
+    this.#producer = this.#create();
+  }
+
+  #create(): Producer {
+    return kafkaFor(this.#connection, "producer").producer({
       idempotent: true,
       // kafkajs keeps sequence numbers right only with one request in flight per broker.
       maxInFlightRequests: 1,
@@ -68,9 +75,22 @@ class KafkajsProducer implements LogProducer {
     });
   }
 
+  async reset(): Promise<void> {
+    // Concurrent publishes that timed out together reset once, not once each.
+    if (Date.now() - this.#createdAt < 5_000) return;
+    const stale = this.#producer;
+    const wasConnected = this.#connected !== undefined;
+    this.#producer = this.#create();
+    this.#createdAt = Date.now();
+    this.#connected = undefined;
+    if (wasConnected) await stale.disconnect().catch(() => undefined);
+  }
+
   async send(records: readonly OutgoingRecord[]): Promise<readonly LogPosition[]> {
     if (records.length === 0) return [];
-    this.#connected ??= this.#producer.connect();
+    const producer = this.#producer;
+    this.#connected ??= producer.connect();
+    const connected = this.#connected;
     const messages = records.map((r) => ({
       topic: r.topic,
       message: {
@@ -88,8 +108,8 @@ class KafkajsProducer implements LogProducer {
     }
     let metadata: Awaited<ReturnType<Producer["sendBatch"]>>;
     try {
-      await this.#connected;
-      metadata = await this.#producer.sendBatch({
+      await connected;
+      metadata = await producer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
       });

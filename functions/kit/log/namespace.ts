@@ -20,6 +20,7 @@ export function namespacedProducer(producer: LogProducer, prefix: string): LogPr
   return {
     send: (records) =>
       producer.send(records.map((r) => ({ ...r, topic: physicalTopic(prefix, r.topic) }))),
+    reset: async () => producer.reset?.(),
     close: () => producer.close(),
   };
 }

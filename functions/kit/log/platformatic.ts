@@ -73,13 +73,24 @@ function toIncoming(message: Message<Buffer, Buffer, Buffer, Buffer>): IncomingR
 
 type OutgoingMessage = MessageToProduce<string, Buffer, string, string>;
 
+/** A producer younger than this is not reset again. */
+const RESET_AT_MOST_EVERY_MS = 5_000;
+
 class PlatformaticProducer implements LogProducer {
-  readonly #producer: Producer<string, Buffer, string, string>;
+  readonly #connection: LogConnection;
+  #producer: Producer<string, Buffer, string, string>;
+  #createdAt = Date.now();
   /** The partitioner's raw value per message of a send in flight (before `% partitions`). */
   readonly #assigned = new WeakMap<object, number>();
 
   constructor(connection: LogConnection) {
-    this.#producer = new Producer({
+    this.#connection = connection;
+    this.#producer = this.#create();
+  }
+
+  #create(): Producer<string, Buffer, string, string> {
+    const connection = this.#connection;
+    return new Producer({
       ...baseOptions(connection, "producer"),
       idempotent: true,
       acks: ProduceAcks.ALL,
@@ -108,6 +119,15 @@ class PlatformaticProducer implements LogProducer {
     });
   }
 
+  async reset(): Promise<void> {
+    // Concurrent publishes that timed out together reset once, not once each.
+    if (Date.now() - this.#createdAt < RESET_AT_MOST_EVERY_MS) return;
+    const stale = this.#producer;
+    this.#producer = this.#create();
+    this.#createdAt = Date.now();
+    await stale.close(true).catch(() => undefined);
+  }
+
   async send(records: readonly OutgoingRecord[]): Promise<readonly LogPosition[]> {
     if (records.length === 0) return [];
     const messages: OutgoingMessage[] = records.map((r) => ({
@@ -117,16 +137,17 @@ class PlatformaticProducer implements LogProducer {
       headers: r.headers as Record<string, string>,
       ...(r.timestamp === undefined ? {} : { timestamp: BigInt(r.timestamp) }),
     }));
+    const producer = this.#producer;
     let result: ProduceResult;
     try {
-      result = await this.#producer.send({ messages });
+      result = await producer.send({ messages });
     } catch (error) {
       throw new LogPublishError([...new Set(records.map((r) => r.topic))], { cause: error });
     }
     // The broker answers with the base offset of each partition's batch; the records of one
     // partition were appended in the order they were sent.
     const partitionCount = (topic: string) =>
-      this.#producer.currentMetadata?.topics.get(topic)?.partitionsCount ?? 0;
+      producer.currentMetadata?.topics.get(topic)?.partitionsCount ?? 0;
     return positionsOf(
       messages.map((m) => {
         const count = partitionCount(m.topic);

@@ -51,6 +51,12 @@ export interface LogPosition {
  */
 export interface LogProducer {
   send(records: readonly OutgoingRecord[]): Promise<readonly LogPosition[]>;
+  /**
+   * Drops the client's connections and producer state, so that the next send starts afresh (the
+   * publisher calls it when a send went unanswered: a client that lost track of a request after
+   * an outage must not hold every later send). Sends still in flight fail.
+   */
+  reset?(): Promise<void>;
   close(): Promise<void>;
 }
 

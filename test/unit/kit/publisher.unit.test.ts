@@ -189,8 +189,15 @@ describe("Publisher (a log outage: retry budget, then a clear refusal)", () => {
     ]);
   });
 
-  it("counts a send that is still unanswered when the budget ends as failed", async () => {
-    const { log } = flakyLog(Number.POSITIVE_INFINITY, "hang");
+  it("counts a send that is still unanswered when the budget ends as failed, and resets the client", async () => {
+    const { log: hanging } = flakyLog(Number.POSITIVE_INFINITY, "hang");
+    let resets = 0;
+    const log: LogProducer = {
+      ...hanging,
+      reset: async () => {
+        resets++;
+      },
+    };
     const publisher = new Publisher({
       log,
       fastLane: noFastLane,
@@ -200,6 +207,7 @@ describe("Publisher (a log outage: retry budget, then a clear refusal)", () => {
     await expect(publisher.publish([sampleEvent("OrderPlaced")])).rejects.toBeInstanceOf(
       PublishRefusedError,
     );
+    expect(resets).toBeGreaterThan(0);
   });
 
   it("does not retry what is not a log refusal (a bug fails at once)", async () => {
