@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import type { HistoryVerification } from "../history/verify.ts";
 import { verifyHistory } from "../history/verify.ts";
@@ -91,6 +92,12 @@ export interface OrderRunResult {
   /** What placing through the HTTP API took (`via: "http"`; zeros otherwise). */
   readonly http: HttpPlacement;
   readonly history: HistoryVerification | undefined;
+  /**
+   * How late this process's event loop ran (p99 and max, ms) from the first order to the checks:
+   * the driver, the host's pollers and the shop front share it, so on a starved machine a
+   * "no acknowledgement within …" may be this process's delay, not the log's.
+   */
+  readonly eventLoopDelayMs: { readonly p99: number; readonly max: number };
 }
 
 /** The run history folder of a session. */
@@ -220,6 +227,8 @@ export async function runOrders(options: OrderRunOptions): Promise<OrderRunResul
   const firsts = workload.orders.filter((o) => o.designed !== "rejected-duplicate-order");
   const duplicates = workload.orders.filter((o) => o.designed === "rejected-duplicate-order");
 
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
   const started = Date.now();
   let phase = "placing orders";
   const ticker = setInterval(() => {
@@ -304,6 +313,7 @@ export async function runOrders(options: OrderRunOptions): Promise<OrderRunResul
     view.release();
   }
   await monitor.stop();
+  loopDelay.disable();
 
   // Every count below comes from this one reading of the system of record, after it settled.
   const outcomes = await readOutcomes(session, uniqueOrderIds);
@@ -359,5 +369,9 @@ export async function runOrders(options: OrderRunOptions): Promise<OrderRunResul
     placer: placer.report(),
     http,
     history,
+    eventLoopDelayMs: {
+      p99: Math.round(loopDelay.percentile(99) / 1e6),
+      max: Math.round(loopDelay.max / 1e6),
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import type { InvariantResult } from "../demo/invariants.ts";
 import type { PlacerReport } from "../demo/placer.ts";
 import { bold, dim, green, red } from "../demo/progress.ts";
@@ -51,7 +52,11 @@ export interface DrillResult {
   readonly invariants: readonly InvariantResult[];
   readonly designCheck: InvariantResult;
   readonly placer: PlacerReport;
+  /** The driver process's event-loop delay during the run (see `OrderRunResult`). */
+  readonly eventLoopDelayMs: { readonly p99: number; readonly max: number };
   readonly durationMs: number;
+  /** The machine's load average (1, 5, 15 min) when the drill ended. */
+  readonly loadAverage: readonly number[];
   /** What broke; empty when the drill passed. */
   readonly failures: readonly string[];
   readonly ok: boolean;
@@ -223,7 +228,9 @@ export async function runDrill(name: string, options: DrillOptions): Promise<Dri
     invariants: run.invariants,
     designCheck: run.designCheck,
     placer: run.placer,
+    eventLoopDelayMs: run.eventLoopDelayMs,
     durationMs: Date.now() - started,
+    loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
     failures,
     ok: failures.length === 0,
   };
@@ -241,6 +248,11 @@ export function printDrill(result: DrillResult, say: (line: string) => void): vo
   );
   say(
     `  recovery after the heal: log acknowledging again ${seconds(result.recovery.publishMs)}, consumers caught up ${seconds(result.recovery.backlogMs)}`,
+  );
+  say(
+    dim(
+      `  driver's event loop delay: p99 ${result.eventLoopDelayMs.p99} ms, max ${result.eventLoopDelayMs.max} ms; load average ${result.loadAverage.join(" ")}`,
+    ),
   );
   if (h !== undefined) {
     say(

@@ -121,6 +121,16 @@ export class LogClientUnavailableError extends Error {
   }
 }
 
-function describe(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
+/**
+ * An error's message, with the first inner errors of an aggregate (the Kafka clients wrap the
+ * per-broker causes: "Producing messages failed." alone says nothing).
+ */
+function describe(cause: unknown, depth = 0): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const inner = (cause as { errors?: unknown }).errors;
+  if (depth < 2 && Array.isArray(inner) && inner.length > 0) {
+    const causes = [...new Set(inner.slice(0, 3).map((e) => describe(e, depth + 1)))];
+    return `${cause.message} (${causes.join("; ")})`;
+  }
+  return cause.message;
 }
