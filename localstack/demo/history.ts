@@ -416,7 +416,7 @@ export async function writeHistory(
   let flows = 0;
   const sampleCorrelationIds: string[] = [];
   const sampleOrderIds: string[] = [];
-  let sending: Promise<void> = Promise.resolve();
+  let sending: Promise<unknown> = Promise.resolve();
   for (const batch of orderHistory(options, 5_000)) {
     const records: OutgoingRecord[] = batch.map(({ event, atMs }) => {
       byType[event.eventType] = (byType[event.eventType] ?? 0) + 1;

@@ -1,6 +1,6 @@
 import { CE_HEADERS } from "../../events/codecs/kafka.ts";
 import { DEAD_LETTER_TOPIC, type TopicName, topicSpecs } from "../../events/topics.ts";
-import { readToEnd } from "../../functions/kit/log/read-to-end.ts";
+import { readRanges, topicRanges } from "../../functions/kit/log-query/reader.ts";
 import { functionDeclarations } from "../../functions/registry.ts";
 import type { LocalSession } from "../host/session.ts";
 import type { HistoryReport, LoggedRecord, Subscriptions } from "./check.ts";
@@ -40,27 +40,21 @@ export async function readLoggedRecords(session: LocalSession): Promise<LoggedRe
     .filter((t) => t !== DEAD_LETTER_TOPIC)
     .map((t) => session.topic(t));
   const logged: LoggedRecord[] = [];
-  await readToEnd({
-    log: session.log,
-    admin: session.admin,
-    topics,
-    groupId: `${session.topicPrefix}history-check-${Date.now()}`,
-    what: "reading the log back for the history check",
-    timeoutMs: 300_000,
-    deleteGroup: true,
-    onRecords: (records) => {
-      for (const record of records) {
-        const header = (name: string) => record.headers[name]?.toString("utf8") ?? "";
-        logged.push({
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
-          id: header(CE_HEADERS.id),
-          type: header(CE_HEADERS.type),
-          key: record.key?.toString("utf8") ?? "",
-        });
-      }
-    },
+  // Everything written so far: each partition from its start to the end it has now, read with
+  // the log's group-less reader (no consumer group to join and delete afterwards).
+  const ranges = (
+    await Promise.all(topics.map((topic) => topicRanges(session.admin, topic)))
+  ).flat();
+  await readRanges({ log: session.log, timeoutMs: 300_000 }, ranges, (record) => {
+    const header = (name: string) => record.headers[name]?.toString("utf8") ?? "";
+    logged.push({
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      id: header(CE_HEADERS.id),
+      type: header(CE_HEADERS.type),
+      key: record.key?.toString("utf8") ?? "",
+    });
   });
   return logged;
 }

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createLogClient, type LogClientName } from "../../functions/kit/log/client.ts";
 import type { IncomingRecord, LogAdmin, OutgoingRecord } from "../../functions/kit/log/port.ts";
-import { readToEnd } from "../../functions/kit/log/read-to-end.ts";
+import { readRanges, topicRanges } from "../../functions/kit/log-query/reader.ts";
 
 const { kafkaBrokers } = inject("duplexEndpoints");
 const suffix = randomUUID().slice(0, 8);
@@ -64,14 +64,9 @@ describe.each<LogClientName>(["platformatic", "kafkajs"])("%s producer positions
     expect(positions.every((p) => p.offset !== "-1" && p.partition >= 0)).toBe(true);
 
     const read: IncomingRecord[] = [];
-    await readToEnd({
-      log,
-      admin,
-      topics,
-      groupId: `int-positions-${name}-${suffix}`,
-      onRecords: (batch) => {
-        read.push(...batch);
-      },
+    const ranges = (await Promise.all(topics.map((topic) => topicRanges(admin, topic)))).flat();
+    await readRanges({ log }, ranges, (record) => {
+      read.push(record);
     });
     const byPosition = new Map(
       read.map((r) => [`${r.topic}:${r.partition}:${r.offset}`, r.headers.ce_id?.toString()]),

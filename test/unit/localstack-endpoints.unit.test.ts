@@ -21,6 +21,8 @@ describe("readDuplexEnv", () => {
       brokerCount: undefined,
       kafkaBasePort: 9092,
       kafkaHeap: "512m",
+      kafkaProxyBasePort: 9098,
+      toxiproxyPort: 9104,
       awsEndpointUrl: undefined,
       motoPort: 5000,
       dynamodbEndpointUrl: undefined,
@@ -38,6 +40,8 @@ describe("readDuplexEnv", () => {
     ["DUPLEX_KAFKA_PORT", "80"],
     ["DUPLEX_KAFKA_PORT", "abc"],
     ["DUPLEX_KAFKA_HEAP", "lots"],
+    ["DUPLEX_KAFKA_PROXY_PORT", "proxy"],
+    ["DUPLEX_TOXIPROXY_PORT", "70000"],
     ["DUPLEX_MOTO_PORT", "-1"],
     ["DUPLEX_DYNAMODB_PORT", "8000x"],
     ["DUPLEX_DYNAMODB_PORT", "5000"], // moto's
