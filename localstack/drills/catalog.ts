@@ -96,7 +96,7 @@ export const drillCatalog: readonly DrillInfo[] = [
   {
     name: "proxy-latency",
     description:
-      "400 ms (±100 ms) added to every packet between all clients and the brokers (Toxiproxy) for 20 s",
+      "200 ms (±50 ms) added each way between all clients and the brokers (Toxiproxy; ~400 ms per round trip) for 20 s",
     brokers: [1, 3],
     proves:
       "a slow network between functions and the log slows the run down but changes no outcome and loses nothing",
