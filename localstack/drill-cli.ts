@@ -88,11 +88,18 @@ const say = (line: string) => {
 };
 const results: DrillResult[] = [];
 const tty = process.stdout.isTTY === true && !values.json;
+const dir = join(duplexHome, "drills");
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${new Date().toISOString().replaceAll(":", "-")}.json`);
+// Written after each drill: a long `all` that is interrupted keeps what it finished.
+const save = () =>
+  writeFileSync(file, `${JSON.stringify({ brokers, orders, rate, results }, null, 2)}\n`);
 try {
   for (const name of names) {
     results.push(
       await runDrill(name, { brokers, orders, rate, keep: values.keep, live: tty, say }),
     );
+    save();
   }
 } catch (error) {
   console.error(red(`drill aborted: ${describeStackError(error)}`));
@@ -100,10 +107,7 @@ try {
   process.exitCode = 1;
 }
 
-const dir = join(duplexHome, "drills");
-mkdirSync(dir, { recursive: true });
-const file = join(dir, `${new Date().toISOString().replaceAll(":", "-")}.json`);
-writeFileSync(file, `${JSON.stringify({ brokers, orders, rate, results }, null, 2)}\n`);
+save();
 
 if (values.json) {
   console.log(JSON.stringify(results, null, 2));

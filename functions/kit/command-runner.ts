@@ -8,6 +8,7 @@ import { backoffDelay, sleep } from "./backoff.ts";
 import { clock } from "./clock.ts";
 import { VersionConflictError } from "./errors.ts";
 import { reportEffect } from "./history.ts";
+import { LogPublishError } from "./log/errors.ts";
 import type { Publisher } from "./publisher.ts";
 import type { ItemChange, Stored, VersionedStore } from "./versioned-store.ts";
 import { ConcurrentWriteError } from "./versioned-store.ts";
@@ -76,6 +77,12 @@ export interface RunResult {
   readonly alreadyHandled: boolean;
   readonly attempts: number;
   readonly published: readonly EventEnvelope[];
+  /**
+   * The log refused the publish after the state change (and its outbox) committed: the events wait
+   * in the outbox for the next handling of the item or for the outbox sweeper, and the message
+   * counts as handled (throwing would only bring it back until its queue dead-letters it).
+   */
+  readonly publishDeferred?: LogPublishError;
 }
 
 /**
@@ -87,6 +94,11 @@ export interface RunResult {
  *
  * A message already recorded as handled on its primary item changes nothing; its pending events,
  * if a crash left any, are published.
+ *
+ * A log refusal after the commit (`LogPublishError`: the publisher's retry budget spent) is not
+ * the message's failure: what it committed is in the outbox, published later by the next handling
+ * of the item (outbox first, so order per aggregate holds) or by the outbox sweeper. The run
+ * returns with `publishDeferred` instead of throwing, so a log outage dead-letters nothing.
  *
  * @example
  * ```ts
@@ -105,8 +117,11 @@ export async function runDecision(options: RunOptions): Promise<RunResult> {
     const decision = await options.decide();
     if (decision.primary.handled.includes(options.cause.eventId)) {
       reportEffect("repeat");
-      const published = await publishPending(options, decision.touched, []);
-      return { alreadyHandled: true, attempts: attempt, published };
+      return {
+        alreadyHandled: true,
+        attempts: attempt,
+        ...(await publishOrDefer(() => publishPending(options, decision.touched, []))),
+      };
     }
     const at = now();
     const committed: ItemChange<unknown>[] = decision.changes.map((change) =>
@@ -114,8 +129,11 @@ export async function runDecision(options: RunOptions): Promise<RunResult> {
     );
     if (committed.length === 0 && decision.recordHandled === false) {
       reportEffect("unchanged");
-      const published = await publishPending(options, decision.touched, []);
-      return { alreadyHandled: false, attempts: attempt, published };
+      return {
+        alreadyHandled: false,
+        attempts: attempt,
+        ...(await publishOrDefer(() => publishPending(options, decision.touched, []))),
+      };
     }
     if (!committed.some((c) => c.stored.key === decision.primary.key)) {
       // Remember the message even when the decision changes nothing (e.g. a rejected duplicate).
@@ -146,13 +164,18 @@ export async function runDecision(options: RunOptions): Promise<RunResult> {
         [...decision.touched, ...committed.map((c) => c.stored)].map((s) => [s.key, s]),
       ).values(),
     ];
-    const published = await publishPending(
-      options,
-      touched,
-      committed.map((c) => ({ key: c.stored.key, events: c.events })),
-      new Set(committed.map((c) => c.stored.key)),
-    );
-    return { alreadyHandled: false, attempts: attempt, published };
+    return {
+      alreadyHandled: false,
+      attempts: attempt,
+      ...(await publishOrDefer(() =>
+        publishPending(
+          options,
+          touched,
+          committed.map((c) => ({ key: c.stored.key, events: c.events })),
+          new Set(committed.map((c) => c.stored.key)),
+        ),
+      )),
+    };
   }
 }
 
@@ -187,6 +210,18 @@ function toItemChange(
     ...(change.set === undefined ? {} : { set: change.set }),
     ...(change.remove === undefined ? {} : { remove: change.remove }),
   };
+}
+
+/** Publishes, or leaves the outbox as it is when the log refuses (see {@link runDecision}). */
+async function publishOrDefer(
+  publish: () => Promise<EventEnvelope[]>,
+): Promise<Pick<RunResult, "published" | "publishDeferred">> {
+  try {
+    return { published: await publish() };
+  } catch (error) {
+    if (error instanceof LogPublishError) return { published: [], publishDeferred: error };
+    throw error;
+  }
 }
 
 /**

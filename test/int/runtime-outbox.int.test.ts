@@ -4,7 +4,8 @@
  * its events are committed, nothing is published. The outbox sweeper (the real function, in the
  * local host, with a short grace period) must then publish exactly the committed events, in order,
  * once — facts to the log, commands to the log and the fast lane — and a decision whose commit
- * lost must publish nothing.
+ * lost must publish nothing. A log that refuses after the commit is the same case without a
+ * crash: the run returns (the message counts as handled) and the sweeper publishes.
  */
 import { randomUUID } from "node:crypto";
 import { DescribeArchiveCommand } from "@aws-sdk/client-eventbridge";
@@ -12,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventEnvelope } from "../../events/envelope.ts";
 import { type Draft, runDecision } from "../../functions/kit/command-runner.ts";
 import { VersionConflictError } from "../../functions/kit/errors.ts";
+import { LogPublishError, PublishRefusedError } from "../../functions/kit/log/errors.ts";
+import { Publisher } from "../../functions/kit/publisher.ts";
 import type { Stored } from "../../functions/kit/versioned-store.ts";
 import { LocalSession } from "../../localstack/host/session.ts";
 import { drainQueue, note, readEvents, since } from "../support/runtime-stack.ts";
@@ -222,5 +225,68 @@ describe("outbox sweeper after a crash between commit and publish", () => {
     );
     expect(onLog.map((e) => (e.data as { quantity: number }).quantity)).toEqual([7]);
     expect((await store.load(key, null)).state).toEqual({ exists: true, available: 7 });
+  }, 60_000);
+
+  it("a log refusal after the commit leaves the events to the sweeper instead of failing the message", async () => {
+    const productId = `p-${session.name}-refused`;
+    const key = `Product#${productId}`;
+    const store = session.store("aggregates");
+    // The real publisher in front of a log that refuses every send (a broker outage).
+    const refusing = new Publisher({
+      log: {
+        send: async () => {
+          throw new LogPublishError([session.topic("inventory-events")], {
+            cause: new Error("Cannot connect to any broker"),
+          });
+        },
+        close: async () => undefined,
+      },
+      fastLane: {
+        send: async () => {
+          throw new Error("the fast lane must not be reached when the log refused");
+        },
+      },
+      retry: { budgetMs: 200, baseDelayMs: 10, maxDelayMs: 50 },
+    });
+    const result = await runDecision({
+      store,
+      publisher: refusing,
+      cause: { eventId: randomUUID(), correlationId: randomUUID() },
+      decide: async () => {
+        const stored = await store.load<unknown>(key, null);
+        return {
+          primary: stored,
+          touched: [stored],
+          changes: [
+            {
+              stored,
+              state: { exists: true, available: 5 },
+              facts: [
+                {
+                  eventType: "ProductRestocked",
+                  data: { ...sampleData.ProductRestocked, productId, quantity: 5 },
+                },
+              ],
+            },
+          ],
+        };
+      },
+    });
+    expect(result.published).toEqual([]);
+    expect(result.publishDeferred).toBeInstanceOf(PublishRefusedError);
+    const committed = await store.load(key, null);
+    expect(committed.version).toBe(1);
+    expect(committed.outbox.map((e) => e.eventType)).toEqual(["ProductRestocked"]);
+
+    await session.waitFor(
+      "the sweeper to publish what the refused run committed",
+      async () => (await store.load(key, null)).outbox.length === 0,
+      30_000,
+      100,
+    );
+    const onLog = (await readEvents(session, "inventory-events")).filter(
+      (e) => e.aggregateId === productId,
+    );
+    expect(onLog).toEqual(committed.outbox);
   }, 60_000);
 });
