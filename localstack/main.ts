@@ -6,13 +6,13 @@
  * history and exits non-zero if one fails. `--chaos` injects a schedule of faults on the way.
  */
 import { parseArgs } from "node:util";
+import type { RunOutcomes } from "./demo/outcomes.ts";
 import { bold, dim, green, red } from "./demo/progress.ts";
 import type { OrderRunResult } from "./demo/run.ts";
 import { runOrders } from "./demo/run.ts";
+import type { PlannedOrder } from "./demo/workload.ts";
 import type { ChaosStep } from "./drills/chaos.ts";
 import { chaosSchedule, runChaos } from "./drills/chaos.ts";
-import type { RunOutcomes } from "./demo/outcomes.ts";
-import type { PlannedOrder } from "./demo/workload.ts";
 import { historyLine } from "./history/verify.ts";
 import { API_PORT_ENV, DEFAULT_API_PORT } from "./host/http-gateway.ts";
 import { describeStackError, stackUp } from "./stack/index.ts";

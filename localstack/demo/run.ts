@@ -16,11 +16,11 @@ import {
 } from "./invariants.ts";
 import type { Snapshot } from "./monitor.ts";
 import { RunMonitor } from "./monitor.ts";
+import type { RunOutcomes } from "./outcomes.ts";
+import { readOutcomes } from "./outcomes.ts";
 import type { PlacerReport } from "./placer.ts";
 import { OrderPlacer } from "./placer.ts";
 import { dim, ProgressView } from "./progress.ts";
-import type { RunOutcomes } from "./outcomes.ts";
-import { readOutcomes } from "./outcomes.ts";
 import type { OrderOutcome, PlannedOrder } from "./workload.ts";
 import { buildWorkload, expectedStatus } from "./workload.ts";
 
