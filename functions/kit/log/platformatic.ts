@@ -193,6 +193,12 @@ class PlatformaticConsumer implements LogConsumer {
       maxWaitTime: 500,
     });
     this.#consumer = consumer;
+    // The client emits on itself what it cannot recover (a group join that failed its retries
+    // while the brokers were unreachable): unheard, Node would end the process. It ends this run
+    // instead, and the caller starts a new consumer from the committed offsets.
+    consumer.on("error", (error: unknown) => {
+      if (!this.#stopped) void this.#shutdown().then(() => this.#finish?.(error));
+    });
     const stream = await consumer.consume({
       topics: [...this.#options.topics],
       mode: "committed",
