@@ -84,12 +84,12 @@ export class DuplexStack extends Stack {
   readonly functions: DuplexFunctions;
   readonly observability: DuplexObservability;
   readonly httpApi: DuplexHttpApi;
-  private readonly pinnedAvailabilityZones: readonly string[] | null;
+  private readonly pinnedZoneIds: readonly string[] | null;
 
   constructor(scope: Construct, id: string, props: DuplexStackProps) {
     super(scope, id, props);
     const { settings } = props;
-    this.pinnedAvailabilityZones = settings.network.availabilityZones;
+    this.pinnedZoneIds = settings.network.zones?.azIds ?? null;
     this.stage = props.stage;
     this.namePrefix = `duplex-${props.stage}`;
     const events = props.events ?? allEventDefinitions();
@@ -109,12 +109,11 @@ export class DuplexStack extends Stack {
 
     this.network = new DuplexNetwork(this, "Network", {
       cidr: settings.network.cidr,
-      ...(settings.network.availabilityZones
-        ? { availabilityZones: settings.network.availabilityZones }
-        : {}),
+      ...(settings.network.zones ? { zones: settings.network.zones } : {}),
       interfaceEndpoints: settings.network.interfaceEndpoints,
       flowLogRetention: settings.network.flowLogRetentionDays as RetentionDays,
       logsKey: this.keys.logs,
+      removalPolicy,
     });
 
     this.eventLog = new EventLog(this, "EventLog", {
@@ -129,6 +128,8 @@ export class DuplexStack extends Stack {
       encryptionKey: this.keys.eventLog,
       brokerLogRetention: settings.eventLog.brokerLogRetentionDays as RetentionDays,
       logsKey: this.keys.logs,
+      removalPolicy,
+      storageAutoScaling: settings.eventLog.storageAutoScaling,
     });
 
     this.tables = new DuplexTables(this, "Tables", {
@@ -188,7 +189,6 @@ export class DuplexStack extends Stack {
         minimum: settings.functions.minimumPollers,
         maximum: settings.functions.maximumPollers,
       },
-      mappingMetrics: settings.functions.mappingMetrics,
       deadLetterRetention: Duration.days(settings.fastLane.deadLetterRetentionDays),
     });
 
@@ -281,12 +281,13 @@ export class DuplexStack extends Stack {
   }
 
   /**
-   * Three AZs: the pinned ones from the stage settings, or the region's first three. Overridden
-   * because an environment-agnostic stack would otherwise report two, and the VPC checks pinned
-   * names against this list.
+   * Three AZs: the pinned zone ids from the stage settings (they stand in for names until the
+   * network turns them into `AvailabilityZoneId`), or the region's first three. Overridden because
+   * an environment-agnostic stack would otherwise report two, and the VPC checks its zones against
+   * this list.
    */
   override get availabilityZones(): string[] {
-    const pinned = this.pinnedAvailabilityZones;
+    const pinned = this.pinnedZoneIds;
     if (pinned) return [...pinned];
     return [0, 1, 2].map((i) => Fn.select(i, Fn.getAzs()));
   }

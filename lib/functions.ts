@@ -33,6 +33,20 @@ import type { FastLaneRoute, LogMapping, ScheduleRoute } from "./routes.ts";
 /** Namespace of every Duplex metric (Powertools Metrics). */
 export const METRICS_NAMESPACE = "Duplex";
 
+/**
+ * Metric groups every MSK event source mapping publishes (per mapping, dimension
+ * `EventSourceMappingUUID`): `EventCount` (`PolledEventCount` — 0 on an empty poll, so its absence
+ * means the mapping is not polling — `OnFailureDestinationDeliveredEventCount`,
+ * `DroppedEventCount`, …), `ErrorCount` (`OnFailureDestinationDeliveryErrorCount`,
+ * `PollingErrorCount`, …) and `KafkaMetrics` (`SumOffsetLag`, `MaxOffsetLag`). Lambda Developer
+ * Guide, "Event source mapping metrics".
+ */
+export const MAPPING_METRICS: readonly MetricType[] = [
+  MetricType.EVENT_COUNT,
+  MetricType.ERROR_COUNT,
+  MetricType.KAFKA_METRICS,
+];
+
 /** SQS visibility timeout as a multiple of the consumer's timeout (AWS's guidance: at least 6). */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
@@ -118,14 +132,6 @@ export interface DuplexFunctionsProps {
    * @default { minimum: 1, maximum: 2 }
    */
   readonly pollers?: { readonly minimum: number; readonly maximum: number };
-  /**
-   * Per-mapping metrics (event, error and Kafka consumer counts) of every MSK event source
-   * mapping. Lag per function (`OffsetLag`) and per consumer group (MSK's `SumOffsetLag`) exist
-   * without them.
-   *
-   * @default false
-   */
-  readonly mappingMetrics?: boolean;
   /**
    * Retention of the schedule dead-letter queues.
    *
@@ -438,17 +444,8 @@ export class DuplexFunctions extends Construct {
             maximumPollers: props.pollers?.maximum ?? 2,
             pollerGroupName: `${props.namePrefix}-log-consumers`,
           },
-          ...(props.mappingMetrics
-            ? {
-                metricsConfig: {
-                  metrics: [
-                    MetricType.EVENT_COUNT,
-                    MetricType.ERROR_COUNT,
-                    MetricType.KAFKA_METRICS,
-                  ],
-                },
-              }
-            : {}),
+          // Always on: the not-consuming, dead-letter and records-lost alarms read them.
+          metricsConfig: { metrics: [...MAPPING_METRICS] },
         });
         // The mapping is validated against the role when it is created.
         if (policy) esm.node.addDependency(policy);

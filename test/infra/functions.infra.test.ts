@@ -167,9 +167,9 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
               },
             });
             expect(referencedId(mapping?.Properties?.EventSourceArn)).toMatch(/^EventLogCluster/);
-            expect(mapping?.Properties?.MetricsConfig === undefined).toBe(
-              !settings.functions.mappingMetrics,
-            );
+            expect(mapping?.Properties?.MetricsConfig).toEqual({
+              Metrics: ["EventCount", "ErrorCount", "KafkaMetrics"],
+            });
           }
           break;
         }
@@ -281,18 +281,16 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
 );
 
 describe("stage differences of the functions", () => {
-  it("prod logs at its own level, may scale its pollers further, and has per-mapping metrics only if set", () => {
+  it("prod logs at its own level, may scale its pollers further, and publishes every mapping metric group", () => {
     const prod = synthStage("prod", { nag: false }).json;
     const prodSettings = stageSettings("prod");
     const kafka = Object.values(resourcesOfType(prod, "AWS::Lambda::EventSourceMapping")).filter(
       (m) => m.Properties?.Topics,
     );
     for (const mapping of kafka) {
-      expect(mapping.Properties?.MetricsConfig).toEqual(
-        prodSettings.functions.mappingMetrics
-          ? { Metrics: ["EventCount", "ErrorCount", "KafkaMetrics"] }
-          : undefined,
-      );
+      expect(mapping.Properties?.MetricsConfig).toEqual({
+        Metrics: ["EventCount", "ErrorCount", "KafkaMetrics"],
+      });
       expect(mapping.Properties?.ProvisionedPollerConfig).toMatchObject({
         MaximumPollers: prodSettings.functions.maximumPollers,
       });
