@@ -230,7 +230,12 @@ export class DuplexStack extends Stack {
       brokerCount: this.eventLog.brokerCount,
       busName: this.namePrefix,
       topics: topics.map((t) => t.name),
-      consumerGroups: routes.log.map((m) => ({ consumerGroup: m.consumerGroup, topic: m.topic })),
+      consumerGroups: routes.log.map((m) => ({
+        consumerGroup: m.consumerGroup,
+        topic: m.topic,
+        functionName: m.handler.name,
+        mappingId: this.functions.kafkaMapping(m.handler.name, m.topic).eventSourceMappingId,
+      })),
       functions: this.functions.all().map((f) => ({
         name: f.declaration.name,
         function: f.function,
@@ -259,6 +264,8 @@ export class DuplexStack extends Stack {
       lagEvaluationMinutes: settings.observability.lagEvaluationMinutes,
       errorThreshold: settings.observability.errorThreshold,
       throttleThreshold: settings.observability.throttleThreshold,
+      notConsumingMinutes: settings.observability.notConsumingMinutes,
+      brokerDiskUsedPercent: settings.observability.brokerDiskUsedPercent,
       alarmTopicKey: this.keys.messaging,
       httpApi: {
         name: `${this.namePrefix}-api`,

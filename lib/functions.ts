@@ -192,6 +192,13 @@ export class DuplexFunctions extends Construct {
     return found;
   }
 
+  /** The MSK event source mapping of a function on a topic. */
+  kafkaMapping(name: string, topic: string): EventSourceMapping {
+    const mapping = this.get(name).kafkaMappings.get(topic);
+    if (mapping === undefined) throw new Error(`function '${name}' has no mapping on ${topic}`);
+    return mapping;
+  }
+
   /** Every function, in declaration order. */
   all(): readonly DuplexFunction[] {
     return [...this.functions.values()];
