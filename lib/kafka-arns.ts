@@ -5,7 +5,8 @@ import type { IConstruct } from "constructs";
  * ARNs of an MSK cluster's Kafka resources, as MSK IAM access control names them:
  * `arn:aws:kafka:<region>:<account>:topic/<cluster-name>/<cluster-uuid>/<topic>` and the same with
  * `group/` for consumer groups. The cluster UUID is the last segment of the cluster ARN, so every
- * ARN here is exact, except {@link KafkaArns.groupsStartingWith} (reader groups made per query).
+ * ARN here is exact, except {@link KafkaArns.groupsStartingWith} (reader groups made per query)
+ * and {@link KafkaArns.anyGroup} (the operator's).
  *
  * @example
  * ```ts
@@ -43,6 +44,14 @@ export class KafkaArns {
    */
   groupsStartingWith(prefix: string): string {
     return this.format("group", `${prefix}*`);
+  }
+
+  /**
+   * ARN of every consumer group of the cluster (`…/group/<cluster>/<uuid>/*`): the operator's,
+   * who moves the offsets of any group.
+   */
+  anyGroup(): string {
+    return this.format("group", "*");
   }
 
   private format(resource: "topic" | "group", name: string): string {

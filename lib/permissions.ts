@@ -5,8 +5,9 @@ import type { KafkaArns } from "./kafka-arns.ts";
 
 /**
  * Least-privilege IAM, generated from what a function declares it touches. Every statement names
- * exact actions (no `*` in any action) on exact resources (table and index ARNs, the bus ARN, queue
- * ARNs, the cluster ARN and topic/group ARNs). Pure: no constructs are created here.
+ * exact actions (no `*` in any action of a function's role) on exact resources (table and index
+ * ARNs, the bus ARN, queue ARNs, the cluster ARN and topic/group ARNs), except the operator's
+ * groups (`group/<cluster>/<uuid>/*`). Pure: no constructs are created here.
  */
 
 /** The resolved resources a declaration's needs refer to. */
@@ -74,6 +75,14 @@ export const KAFKA_ACTIONS = {
   /** Reading topics through short-lived reader groups (operators' queries). */
   inspectTopic: ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
   inspectReaderGroup: [
+    "kafka-cluster:DescribeGroup",
+    "kafka-cluster:AlterGroup",
+    "kafka-cluster:DeleteGroup",
+  ],
+  /** What an operator does to a topic besides administering it: read any record, append. */
+  operateTopic: ["kafka-cluster:ReadData", "kafka-cluster:WriteData"],
+  /** What an operator does to any consumer group: read, move and delete its offsets. */
+  operateGroup: [
     "kafka-cluster:DescribeGroup",
     "kafka-cluster:AlterGroup",
     "kafka-cluster:DeleteGroup",
@@ -155,7 +164,7 @@ export function statementsForNeed(
  * ```
  */
 export function kafkaStatements(
-  access: "produce" | "consume" | "admin",
+  access: "produce" | "consume" | "admin" | "operate",
   topics: readonly TopicName[],
   kafka: KafkaArns,
 ): PolicyStatement[] {
@@ -185,6 +194,23 @@ export function kafkaStatements(
           resources: [kafka.cluster],
         }),
         new PolicyStatement({ actions: [...KAFKA_ACTIONS.adminTopic], resources: topicArns }),
+      ];
+    case "operate":
+      // The one place with a wildcard in a resource: an operator moves the offsets of any group,
+      // including the short-lived reader groups the CLI names at run time (duplex-cli.*).
+      return [
+        new PolicyStatement({
+          actions: [...KAFKA_ACTIONS.adminCluster, "kafka-cluster:WriteDataIdempotently"],
+          resources: [kafka.cluster],
+        }),
+        new PolicyStatement({
+          actions: [...KAFKA_ACTIONS.adminTopic, ...KAFKA_ACTIONS.operateTopic],
+          resources: topicArns,
+        }),
+        new PolicyStatement({
+          actions: [...KAFKA_ACTIONS.operateGroup],
+          resources: [kafka.anyGroup()],
+        }),
       ];
   }
 }

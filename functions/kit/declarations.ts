@@ -74,12 +74,22 @@ export interface HttpTrigger {
   readonly maxBodyBytes: number;
 }
 
+/**
+ * Invoked directly by operators' tools (the `duplex` CLI): on AWS through Lambda's Invoke API,
+ * authenticated and authorised by IAM (`lambda:InvokeFunction` on this function); locally through
+ * the session's control endpoint. No event source.
+ */
+export interface OperatorTrigger {
+  readonly kind: "operator";
+}
+
 export type Trigger =
   | FastLaneTrigger
   | LogTrigger
   | ScheduleTrigger
   | CustomResourceTrigger
-  | HttpTrigger;
+  | HttpTrigger
+  | OperatorTrigger;
 
 /** The DynamoDB tables of Duplex. */
 export type TableName = "aggregates" | "sagas" | "idempotency" | "read-models" | "command-ledger";
@@ -90,7 +100,12 @@ export type ResourceNeed =
   | { readonly kind: "bus"; readonly access: "put-events" }
   | {
       readonly kind: "log";
-      readonly access: "produce" | "consume" | "admin";
+      /**
+       * `produce`, `consume` (through an event source mapping), `admin` (topics), or `operate`:
+       * what an operator does to the log — administer topics, read any record, append, and move
+       * the offsets of any consumer group.
+       */
+      readonly access: "produce" | "consume" | "admin" | "operate";
       readonly topics: readonly TopicName[];
     }
   | LogInspectNeed

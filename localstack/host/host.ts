@@ -287,6 +287,9 @@ export class FunctionHost {
         case "http":
           this.#httpFunctions.push(fn);
           break;
+        case "operator":
+          // No event source: operators invoke it through the control endpoint.
+          break;
         default: {
           const unreachable: never = trigger;
           throw new Error(`unknown trigger ${JSON.stringify(unreachable)}`);
@@ -294,7 +297,12 @@ export class FunctionHost {
       }
     }
     if (this.options.prewarm !== false) {
-      await Promise.all([...this.functions.values()].map((fn) => fn.warm()));
+      // Operator functions start on first use: a session may never be operated.
+      await Promise.all(
+        [...this.functions.values()]
+          .filter((fn) => fn.declaration.trigger.kind !== "operator")
+          .map((fn) => fn.warm()),
+      );
     }
     for (const poller of this.sqsPollers) poller.start();
     for (const poller of this.logPollers) poller.start();

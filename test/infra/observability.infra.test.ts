@@ -25,9 +25,7 @@ function alarmNamed(name: string): Record<string, unknown> {
   const stat = asArray(
     alarm.Metrics as { MetricStat?: { Metric: Record<string, unknown>; Stat: string } }[],
   )[0]?.MetricStat;
-  return stat
-    ? { ...alarm, ...stat.Metric, Stat: stat.Stat }
-    : { ...alarm, Stat: alarm.Statistic };
+  return stat ? { ...alarm, ...stat.Metric, Stat: stat.Stat } : { ...alarm, Stat: alarm.Statistic };
 }
 
 /** Consumer group → logical id of its event source mapping. */

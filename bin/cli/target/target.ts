@@ -20,6 +20,7 @@ export interface Target {
   readonly topicPrefix: string;
   readonly topicEnvironment: TopicEnvironment;
   readonly resources: TargetResources;
+  /** The brokers directly, or every call through the log-operations function. */
   readonly log: LogClient;
   readonly admin: LogAdmin;
   readonly sqs: SQSClient;

@@ -52,6 +52,24 @@ export class LogClientUnavailableError extends Error {
   }
 }
 
+/** A read started before the first offset still in the partition (retention removed it). */
+export class OffsetOutOfRangeError extends Error {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly logStartOffset: string;
+  constructor(topic: string, partition: number, offset: string, logStartOffset: string) {
+    super(
+      `offset ${offset} of ${topic}-${partition} is no longer in the log (it starts at ${logStartOffset})`,
+    );
+    this.name = "OffsetOutOfRangeError";
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = offset;
+    this.logStartOffset = logStartOffset;
+  }
+}
+
 function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }

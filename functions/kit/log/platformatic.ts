@@ -31,8 +31,8 @@ import type {
   TopicDescription,
 } from "./port.ts";
 
-/** Connection options shared by producer, consumer and admin. */
-function baseOptions(connection: LogConnection, role: string) {
+/** Connection options shared by producer, consumer, admin and the partition reader. */
+export function connectionOptions(connection: LogConnection, role: string) {
   const region = connection.region ?? process.env.AWS_REGION ?? "us-east-1";
   return {
     clientId: `${connection.clientId}-${role}`,
@@ -72,7 +72,7 @@ class PlatformaticProducer implements LogProducer {
 
   constructor(connection: LogConnection) {
     this.#producer = new Producer({
-      ...baseOptions(connection, "producer"),
+      ...connectionOptions(connection, "producer"),
       idempotent: true,
       acks: ProduceAcks.ALL,
       // The library's default partitioner hashes keys differently from Java's (and kafkajs's)
@@ -126,7 +126,7 @@ class PlatformaticConsumer implements LogConsumer {
 
   async run(onBatch: (batch: PartitionBatch) => Promise<void>): Promise<void> {
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-      ...baseOptions(this.#connection, "consumer"),
+      ...connectionOptions(this.#connection, "consumer"),
       groupId: this.#options.groupId,
       autocommit: false,
       sessionTimeout: 10_000,
@@ -194,7 +194,7 @@ class PlatformaticReader implements LogReader {
   constructor(connection: LogConnection) {
     // A consumer only for its fetch and metadata: it never joins its group.
     this.#consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-      ...baseOptions(connection, "reader"),
+      ...connectionOptions(connection, "reader"),
       groupId: `${connection.clientId}-reader`,
       autocommit: false,
     });
@@ -312,7 +312,7 @@ class PlatformaticAdmin implements LogAdmin {
   readonly #admin: Admin;
 
   constructor(connection: LogConnection) {
-    this.#admin = new Admin({ ...baseOptions(connection, "admin"), autocreateTopics: false });
+    this.#admin = new Admin({ ...connectionOptions(connection, "admin"), autocreateTopics: false });
   }
 
   async #wrap<T>(operation: string, subject: string, fn: () => Promise<T>): Promise<T> {

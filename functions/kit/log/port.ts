@@ -172,7 +172,8 @@ export interface LogConnection {
 
 /** A Kafka client behind the port. */
 export interface LogClient {
-  readonly name: "platformatic" | "kafkajs";
+  /** The Kafka client behind it, or `log-operations` (the operators' function, remotely). */
+  readonly name: "platformatic" | "kafkajs" | "log-operations";
   producer(): LogProducer;
   consumer(options: ConsumerOptions): LogConsumer;
   reader(): LogReader;
