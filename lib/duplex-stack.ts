@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { Duration, Fn, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { SecurityGroup } from "aws-cdk-lib/aws-ec2";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
@@ -15,9 +15,11 @@ import { EventLog } from "./event-log.ts";
 import { FastLane } from "./fast-lane.ts";
 import { DuplexFunctions, VISIBILITY_TIMEOUT_FACTOR } from "./functions.ts";
 import { DuplexHttpApi } from "./http-api.ts";
+import { GameDays } from "./game-days.ts";
 import { DuplexKeys } from "./keys.ts";
 import { DuplexNetwork } from "./network.ts";
 import { DuplexObservability } from "./observability/dashboard.ts";
+import { OUTPUT_KEY } from "./output-keys.ts";
 import { addStackOutputs } from "./outputs.ts";
 import {
   fastLaneRoutes,
@@ -84,6 +86,8 @@ export class DuplexStack extends Stack {
   readonly functions: DuplexFunctions;
   readonly observability: DuplexObservability;
   readonly httpApi: DuplexHttpApi;
+  /** FIS experiment templates, when the stage opts in (`gameDays.enabled`). */
+  readonly gameDays: GameDays | undefined;
   private readonly pinnedZoneIds: readonly string[] | null;
 
   constructor(scope: Construct, id: string, props: DuplexStackProps) {
@@ -276,6 +280,34 @@ export class DuplexStack extends Stack {
       },
     });
 
+    const game = settings.gameDays;
+    this.gameDays = game.enabled
+      ? new GameDays(this, "GameDays", {
+          namePrefix: this.namePrefix,
+          functions: this.functions
+            .all()
+            .filter((f) => f.declaration.trigger.kind === "fast-lane")
+            .map((f) => ({ name: f.declaration.name, function: f.function })),
+          clusterArn: this.eventLog.clusterArn,
+          stopAlarms: this.observability.logInDanger,
+          invocationPercentage: game.invocationPercentage,
+          addedLatency: Duration.millis(game.addedLatencyMs),
+          duration: Duration.minutes(game.durationMinutes),
+        })
+      : undefined;
+    if (this.gameDays) {
+      for (const [name, template] of Object.entries({
+        InvocationErrors: this.gameDays.invocationErrors,
+        AddedLatency: this.gameDays.addedLatency,
+        BrokerReboot: this.gameDays.brokerReboot,
+      })) {
+        new CfnOutput(this, OUTPUT_KEY.gameDayTemplate(name), {
+          value: template.attrId,
+          description: `FIS experiment template: aws fis start-experiment --experiment-template-id <this>`,
+        });
+      }
+    }
+
     addStackOutputs(this, {
       eventLog: this.eventLog,
       fastLane: this.fastLane,
@@ -284,6 +316,10 @@ export class DuplexStack extends Stack {
       alarmTopicArn: this.observability.alarmTopic.topicArn,
       dashboardName: this.observability.dashboard.dashboardName,
       apiUrl: this.httpApi.url,
+      alarms: {
+        namePrefix: `${this.namePrefix}-`,
+        count: this.observability.alarms.alarms().length,
+      },
     });
   }
 

@@ -462,6 +462,15 @@ export class DuplexFunctions extends Construct {
     return mappings;
   }
 
+  /** How cdk-nag renders the ARN of every consumer group of the cluster in a finding. */
+  private anyGroupFinding(): string {
+    const clusterId = Stack.of(this).resolve(this.props.eventLog.cluster.logicalId) as string;
+    const uuid = JSON.stringify({
+      "Fn::Select": [2, { "Fn::Split": ["/", { "Fn::GetAtt": [clusterId, "Arn"] }] }],
+    });
+    return `arn:<AWS::Partition>:kafka:<AWS::Region>:<AWS::AccountId>:group/${this.props.eventLog.clusterName}/${uuid}/*`;
+  }
+
   private acknowledge(declaration: FunctionDeclaration, scope: Construct): void {
     const kind = declaration.trigger.kind;
     if (kind === "schedule") return;
@@ -478,8 +487,9 @@ export class DuplexFunctions extends Construct {
     Validations.of(scope).acknowledge({ id: "Serverless-LambdaDLQ", reason: why[kind] });
     if (kind === "operator") {
       Validations.of(scope).acknowledge({
-        id: "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kafka:<AWS::Region>:<AWS::AccountId>:group/duplex-dev/<EventLogCluster5317B699.Arn>/*]",
-        reason: "placeholder",
+        id: `AwsSolutions-IAM5[Resource::${this.anyGroupFinding()}]`,
+        reason:
+          "The log-operations function serves operators (duplex replay log, projection rebuild, dlq): it moves the offsets of any consumer group of this cluster, including the reader groups the CLI names at run time (duplex-cli.*). Groups only; topics are exact ARNs.",
       });
     }
     if (kind === "fast-lane") {

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { registerConsole } from "./commands/console.ts";
 import { registerDlq } from "./commands/dlq.ts";
+import { registerDoctor } from "./commands/doctor.ts";
 import { registerLag } from "./commands/lag.ts";
 import { registerProjection } from "./commands/projection.ts";
 import { registerPublish } from "./commands/publish.ts";
@@ -61,5 +62,6 @@ Runbook: docs/runbook.md`,
   registerTrace(program);
   registerState(program);
   registerConsole(program);
+  registerDoctor(program);
   return program;
 }

@@ -1,5 +1,6 @@
 import { ArnFormat, Aws, Duration, Stack } from "aws-cdk-lib";
 import {
+  type Alarm,
   Dashboard,
   GraphWidget,
   type IMetric,
@@ -162,6 +163,8 @@ export class DuplexObservability extends Construct {
   readonly dashboard: Dashboard;
   readonly alarmTopic: Topic;
   readonly alarms: AlarmFactory;
+  /** The alarms that say the log itself is in danger (game days stop on them). */
+  readonly logInDanger: readonly Alarm[];
 
   constructor(scope: Construct, id: string, props: DuplexObservabilityProps) {
     super(scope, id);
@@ -253,9 +256,11 @@ export class DuplexObservability extends Construct {
         ),
       );
     }
-    this.alarms.noActiveController(msk.activeControllerCount());
-    this.alarms.offlinePartitions(msk.offlinePartitions());
-    this.alarms.underMinIsr(msk.underMinIsrPartitions());
+    this.logInDanger = [
+      this.alarms.noActiveController(msk.activeControllerCount()),
+      this.alarms.offlinePartitions(msk.offlinePartitions()),
+      this.alarms.underMinIsr(msk.underMinIsrPartitions()),
+    ];
     this.alarms.brokerDiskUsed(msk.dataDiskUsedPercent(), props.brokerDiskUsedPercent ?? 85);
     for (const fn of props.functions) {
       this.alarms.errors(fn.name, lambda5m.errors(fn.function, fn.name), props.errorThreshold ?? 1);

@@ -10,6 +10,8 @@ import type { FunctionHost } from "./host.ts";
  * the token in `x-duplex-control-token`.
  *
  * - `GET /consumers` → `{ consumers: [{ groupId, functionName, topic, running }] }`
+ * - `GET /mappings` → `{ mappings: [{ kind, functionName, source, running, lastProcessingResult }] }`,
+ *   every trigger as an event source mapping would describe it (for `duplex doctor`)
  * - `POST /consumers/stop` with `{ "groupId": "..." }` → stops the group's pollers, waits until
  *   they left the group; 404 when the host has no poller in that group
  * - `POST /consumers/start` with `{ "groupId": "..." }` → starts them again
@@ -66,6 +68,10 @@ export async function startControlServer(host: FunctionHost): Promise<ControlSer
             errorMessage: error instanceof Error ? error.message : String(error),
           });
         }
+        return;
+      }
+      if (request.method === "GET" && path === "/mappings") {
+        reply(response, 200, { mappings: host.mappings() });
         return;
       }
       if (request.method === "GET" && path === "/consumers") {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allEventDefinitions } from "../../events/registry.ts";
-import { DEAD_LETTER_TOPIC, topicsFor } from "../../events/topics.ts";
+import { DEAD_LETTER_TOPIC, topicSpecs, topicsFor } from "../../events/topics.ts";
 import {
   consumerGroupFor,
   ENV,
@@ -13,6 +13,7 @@ import { fastLaneRoutes } from "../../lib/routes.ts";
 import {
   allowStatementsOf,
   functionNamed,
+  functionRoles,
   identityStatements,
   kafkaNames,
   renderArn,
@@ -93,6 +94,11 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
         "POWERTOOLS_LOG_LEVEL",
         "NODE_OPTIONS",
       ]);
+      // Game days (dev opts in) put the FIS Lambda extension on the fast-lane handlers.
+      if (declaration.trigger.kind === "fast-lane" && settings.gameDays.enabled) {
+        expected.add("AWS_LAMBDA_EXEC_WRAPPER");
+        expected.add("AWS_FIS_CONFIGURATION_LOCATION");
+      }
       for (const need of declaration.resources) {
         if (need.kind === "table") {
           expected.add(tableEnvVar(need.table));
@@ -196,6 +202,7 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
           break;
         }
         case "custom-resource":
+        case "operator":
           expect(own).toHaveLength(0);
           break;
       }
@@ -236,14 +243,16 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
         needs("fast-lane-queues").length > 0 || declaration.trigger.kind === "schedule",
       );
 
-      const produce = new Set(
-        needs("log", "produce").flatMap((n) => ("topics" in n ? n.topics : [])),
-      );
+      const operate = needs("log", "operate").flatMap((n) => ("topics" in n ? n.topics : []));
+      const produce = new Set([
+        ...needs("log", "produce").flatMap((n) => ("topics" in n ? n.topics : [])),
+        ...operate,
+      ]);
       if (declaration.trigger.kind === "log") produce.add(declaration.trigger.onFailure);
       expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:WriteData"), "topic")).toEqual(
         [...produce].sort(),
       );
-      const read = declaration.trigger.kind === "log" ? [...declaration.trigger.topics] : [];
+      const read = declaration.trigger.kind === "log" ? [...declaration.trigger.topics] : operate;
       const inspected = needs("log", "inspect").flatMap((n) => ("topics" in n ? n.topics : []));
       expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:ReadData"), "topic")).toEqual(
         [...new Set([...read, ...inspected])].sort(),
@@ -251,9 +260,12 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
       const groups =
         declaration.trigger.kind === "log"
           ? read.map((t) => consumerGroupFor(declaration.trigger as never, t))
-          : needs("log", "inspect").flatMap((n) =>
-              "readerGroupPrefix" in n ? [`${n.readerGroupPrefix}.*`] : [],
-            );
+          : [
+              ...needs("log", "inspect").flatMap((n) =>
+                "readerGroupPrefix" in n ? [`${n.readerGroupPrefix}.*`] : [],
+              ),
+              ...(operate.length > 0 ? ["*"] : []),
+            ];
       expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:AlterGroup"), "group")).toEqual(
         groups.sort(),
       );
@@ -270,7 +282,9 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
         // the function.
         [...new Set([...groups, ...positions])].sort(),
       );
-      const admin = needs("log", "admin").flatMap((n) => ("topics" in n ? n.topics : []));
+      const admin = [...needs("log", "admin"), ...needs("log", "operate")].flatMap((n) =>
+        "topics" in n ? n.topics : [],
+      );
       expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:CreateTopic"), "topic")).toEqual(
         [...admin].sort(),
       );
@@ -321,16 +335,41 @@ describe("IAM across the whole stack", () => {
       expect(action).toMatch(/^(ec2:(Create|Delete|Describe|Assign|Unassign)\w+|xray:Put\w+)$/);
   });
 
-  it("names no data resource (table, queue, bus, key, topic, group) with a wildcard", () => {
-    for (const { statement } of statements) {
+  it("names no data resource (table, queue, bus, key, topic, group) with a wildcard, but the operator's groups", () => {
+    const operatorRole = functionRoles(json).get(
+      functionNamed(json, "duplex-dev-log-operations")[0],
+    );
+    for (const { statement, roleId } of statements) {
       for (const resource of asArray(statement.Resource).map(renderArn)) {
         if (/dynamodb|sqs|events|kms|kafka|\{Tables|\{FastLane|\{Keys|\{EventLog/.test(resource)) {
-          // The one exception: reader groups made per query, under a declared prefix.
+          // The exceptions: reader groups made per query under a declared prefix, and the
+          // operator's groups.
           if (readerGroupPrefixes.some((p) => resource.endsWith(`/${p}.*`))) continue;
-          expect(resource.replace(/:\*$/, "")).not.toContain("*");
+          const isOperatorGroups =
+            roleId === operatorRole && /:group\/duplex-dev\/\{\}\/\*$/.test(resource);
+          if (!isOperatorGroups) expect(resource.replace(/:\*$/, "")).not.toContain("*");
         }
       }
     }
+  });
+
+  it("lets the log-operations function administer, read and append every catalog topic and move any group's offsets, nothing else", () => {
+    const [id] = functionNamed(json, "duplex-dev-log-operations");
+    const own = allowStatementsOf(json, functionRoles(json).get(id) ?? "");
+    const topics = Object.keys(topicSpecs).sort();
+    for (const action of [
+      "kafka-cluster:ReadData",
+      "kafka-cluster:WriteData",
+      "kafka-cluster:CreateTopic",
+      "kafka-cluster:DescribeTopic",
+    ]) {
+      expect(kafkaNames(resourcesFor(own, action), "topic"), action).toEqual(topics);
+    }
+    for (const action of ["kafka-cluster:AlterGroup", "kafka-cluster:DeleteGroup"]) {
+      expect(kafkaNames(resourcesFor(own, action), "group"), action).toEqual(["*"]);
+    }
+    const services = new Set(own.flatMap((s) => asArray(s.Action).map((a) => a.split(":")[0])));
+    expect([...services].sort()).toEqual(["ec2", "kafka-cluster", "logs", "xray"]);
   });
 
   it("scopes every MSK data-plane action to the cluster, topic or group ARN", () => {
@@ -343,7 +382,7 @@ describe("IAM across the whole stack", () => {
         continue;
       for (const resource of asArray(statement.Resource).map(renderArn)) {
         expect(resource).toMatch(
-          /^(\{EventLogCluster\w+\}|arn:\{AWS::Partition\}:kafka:\{AWS::Region\}:\{AWS::AccountId\}:(topic|group)\/duplex-dev\/\{\}\/[\w.-]+(\.\*)?)$/,
+          /^(\{EventLogCluster\w+\}|arn:\{AWS::Partition\}:kafka:\{AWS::Region\}:\{AWS::AccountId\}:(topic|group)\/duplex-dev\/\{\}\/([\w.-]+(\.\*)?|\*))$/,
         );
       }
     }

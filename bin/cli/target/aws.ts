@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -12,6 +13,7 @@ import { lambdaInvoker } from "./invokers.ts";
 import { lambdaConsumerControl } from "./lambda-consumers.ts";
 import type { LogVia } from "./open.ts";
 import { OPTIONAL_OUTPUT_KEYS, OUTPUT_KEYS } from "./outputs.ts";
+import { awsPlatform } from "./platform.ts";
 import { remoteLogClient } from "./remote-log.ts";
 import type { CommandRoute, Target, TargetResources } from "./target.ts";
 import { queueRefFromUrl } from "./target.ts";
@@ -172,6 +174,8 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<Target> 
   const eventBridge = new EventBridgeClient(config);
   const dynamo = new DynamoDBClient(config);
   const functionNames = (name: string) => outputs.get(OUTPUT_KEYS.functionName(name));
+  const cloudWatch = new CloudWatchClient(config);
+  const alarmCount = outputs.get(OUTPUT_KEYS.alarmCount);
   return {
     kind: "aws",
     label: `stack ${options.stack} (${region}${logVia === "function" ? ", log via its log-operations function" : ""})`,
@@ -184,12 +188,21 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<Target> 
     eventBridge,
     doc: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
     consumers: lambdaConsumerControl(lambda, functionNames),
+    cloudWatch,
+    platform: awsPlatform({
+      lambda,
+      cloudWatch,
+      physicalName: functionNames,
+      alarmPrefix: outputs.get(OUTPUT_KEYS.alarmNamePrefix) ?? `${options.stack.toLowerCase()}-`,
+      alarmCount: alarmCount === undefined ? undefined : Number(alarmCount),
+    }),
     async close() {
       await admin.close().catch(() => undefined);
       sqs.destroy();
       eventBridge.destroy();
       dynamo.destroy();
       lambda.destroy();
+      cloudWatch.destroy();
     },
   };
 }

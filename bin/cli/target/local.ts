@@ -15,6 +15,7 @@ import { NotFoundError, UnavailableError } from "../errors.ts";
 import { localConsumerControl } from "./control-client.ts";
 import { controlEndpointInvoker } from "./invokers.ts";
 import type { LogVia } from "./open.ts";
+import { localPlatform } from "./platform.ts";
 import { remoteLogClient } from "./remote-log.ts";
 import type { CommandRoute, Target, TargetResources } from "./target.ts";
 
@@ -126,6 +127,7 @@ export function openLocalTarget(
     eventBridge,
     doc,
     consumers: localConsumerControl(name, alive ? description.control : undefined),
+    platform: localPlatform(name, alive ? description.control : undefined),
     async close() {
       await admin.close().catch(() => undefined);
       sqs.destroy();

@@ -6,6 +6,7 @@ import type { TopicEnvironment } from "../../../events/topics.ts";
 import type { TableName } from "../../../functions/kit/declarations.ts";
 import type { LogAdmin, LogClient } from "../../../functions/kit/log/port.ts";
 import type { ConsumerControl } from "./consumers.ts";
+import type { PlatformInspector } from "./platform.ts";
 
 /**
  * What the CLI works against: a local session (`--session NAME`, the default `demo`) or a deployed
@@ -29,6 +30,8 @@ export interface Target {
   readonly cloudWatch?: CloudWatchClient;
   /** Stops and restarts the functions reading a consumer group. */
   readonly consumers: ConsumerControl;
+  /** The event source mappings (or local pollers) and alarms, for `duplex doctor`. */
+  readonly platform: PlatformInspector;
   /** Closes every client. */
   close(): Promise<void>;
 }
