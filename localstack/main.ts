@@ -5,8 +5,13 @@
  * workload through both lanes, with live progress; then checks the invariants and exits non-zero
  * if one fails.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { EventEnvelope } from "../events/envelope.ts";
+import { METER_ENV } from "../functions/kit/call-meter.ts";
+import { functionDeclarations } from "../functions/registry.ts";
+import { startCostMeter } from "./demo/cost-meter.ts";
 import { type HttpPlacement, placeViaHttp } from "./demo/http-placer.ts";
 import type { InvariantResult } from "./demo/invariants.ts";
 import {
@@ -24,6 +29,7 @@ import { buildWorkload, expectedStatus } from "./demo/workload.ts";
 import { API_PORT_ENV, DEFAULT_API_PORT } from "./host/http-gateway.ts";
 import { LocalSession } from "./host/session.ts";
 import { describeStackError, stackUp } from "./stack/index.ts";
+import { duplexHome } from "./stack/paths.ts";
 
 const usage = `usage: npm start -- [options]
 
@@ -39,6 +45,8 @@ options:
   --serve             keep the functions host running after the summary (for the duplex CLI,
                       the console and the HTTP API on 127.0.0.1:$DUPLEX_API_PORT, default 8787)
   --via publish|http  place orders with the publisher (default) or through the HTTP command API
+  --measure-costs F   count what the orders cost in requests (functions log at INFO) and write
+                      it to the JSON file F, the input of the cost model (npm run cost)
   --json              print the summary as JSON
   -h, --help          this text
 
@@ -59,6 +67,7 @@ function parse() {
       timeout: { type: "string", default: "240" },
       serve: { type: "boolean", default: false },
       via: { type: "string", default: "publish" },
+      "measure-costs": { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -91,6 +100,7 @@ function parse() {
       return via;
     })(values.via),
     json: values.json,
+    measureCosts: values["measure-costs"],
   };
 }
 
@@ -125,24 +135,39 @@ if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65_535) {
 }
 await LocalSession.wipe(sessionName);
 const provisionStarted = Date.now();
+const sagaEnv = {
+  // A payment that never answers is compensated 15 s after it was handled instead of a
+  // minute. Deadlines are judged in stream time (docs/architecture.md), so a burst that
+  // queues commands or answers changes no outcome however slow the machine.
+  DUPLEX_SAGA_PAYMENT_TIMEOUT_SECONDS: "15",
+  DUPLEX_SAGA_INVENTORY_TIMEOUT_SECONDS: "60",
+  DUPLEX_SAGA_DELIVERY_TIMEOUT_SECONDS: "60",
+  DUPLEX_SAGA_STEP_TIMEOUT_SECONDS: "60",
+  // Our own lag holds a deadline for at most this long: a saga consumer without progress
+  // (or a command never handled) for 5 minutes is decided on the wall clock.
+  DUPLEX_SAGA_STALL_GRACE_SECONDS: "300",
+};
+// Measuring costs: every function meters its AWS calls and logs at INFO (as prod does), into a
+// folder of this run.
+const measureLogDir =
+  options.measureCosts === undefined
+    ? undefined
+    : join(duplexHome, "measure", new Date().toISOString().replaceAll(":", "-"));
 const session = await LocalSession.start({
   name: sessionName,
-  settings: { fastLaneDeadlineSeconds: 10, outboxGraceSeconds: 5, logLevel: "WARN" },
+  settings: {
+    fastLaneDeadlineSeconds: 10,
+    outboxGraceSeconds: 5,
+    logLevel: measureLogDir === undefined ? "WARN" : "INFO",
+  },
   apiPort,
+  ...(measureLogDir === undefined ? {} : { logDir: measureLogDir }),
   functionEnv: Object.fromEntries(
-    ["order-saga", "saga-sweeper"].map((fn) => [
-      fn,
+    functionDeclarations.map((d) => [
+      d.name,
       {
-        // A payment that never answers is compensated 15 s after it was handled instead of a
-        // minute. Deadlines are judged in stream time (docs/architecture.md), so a burst that
-        // queues commands or answers changes no outcome however slow the machine.
-        DUPLEX_SAGA_PAYMENT_TIMEOUT_SECONDS: "15",
-        DUPLEX_SAGA_INVENTORY_TIMEOUT_SECONDS: "60",
-        DUPLEX_SAGA_DELIVERY_TIMEOUT_SECONDS: "60",
-        DUPLEX_SAGA_STEP_TIMEOUT_SECONDS: "60",
-        // Our own lag holds a deadline for at most this long: a saga consumer without progress
-        // (or a command never handled) for 5 minutes is decided on the wall clock.
-        DUPLEX_SAGA_STALL_GRACE_SECONDS: "300",
+        ...(d.name === "order-saga" || d.name === "saga-sweeper" ? sagaEnv : {}),
+        ...(measureLogDir === undefined ? {} : { [METER_ENV]: "1" }),
       },
     ]),
   ),
@@ -185,6 +210,8 @@ await session.waitFor(
 );
 say(`seeded ${workload.customers.length} customers and ${workload.restocks.length} products`);
 
+const meter =
+  measureLogDir === undefined ? undefined : await startCostMeter(session, measureLogDir);
 const monitor = new RunMonitor(session);
 monitor.start();
 const view = new ProgressView(workload.orders.length);
@@ -322,6 +349,28 @@ const summary = {
   invariants: results,
   functions: session.host?.stats().functions,
 };
+
+if (meter !== undefined && options.measureCosts !== undefined) {
+  const measured = await meter.finish(uniqueOrderIds.length, {
+    COMPLETED: snapshot.completed,
+    CANCELLED: snapshot.cancelled,
+    REJECTED: snapshot.rejected,
+  });
+  writeFileSync(
+    options.measureCosts,
+    `${JSON.stringify(
+      {
+        measuredAt: new Date().toISOString(),
+        how: `npm start -- --orders ${options.orders} --rate ${options.rate} --failure-share ${options.failureShare} --seed ${options.seed} --measure-costs FILE (functions at INFO; local stack, 1 broker)`,
+        commandsPublishedByProducers: workload.orders.length,
+        ...measured,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  say(`costs: what ${uniqueOrderIds.length} orders took is in ${options.measureCosts}`);
+}
 
 if (options.json) {
   console.log(JSON.stringify(summary, null, 2));

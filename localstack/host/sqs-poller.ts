@@ -50,6 +50,8 @@ export class SqsPoller {
 
   /** What Lambda reports as a mapping's `LastProcessingResult`: `OK`, `PROBLEM: …`, or none yet. */
   lastProcessingResult = "No records processed";
+  /** SQS requests the poller made (what Lambda's pollers are billed for on AWS). */
+  readonly requests = { receives: 0, emptyReceives: 0, deletes: 0 };
 
   start(): void {
     if (this.#running) return;
@@ -85,7 +87,11 @@ export class SqsPoller {
         if (this.#running) await new Promise((r) => setTimeout(r, 500));
         continue;
       }
-      if (messages.length === 0) continue;
+      this.requests.receives++;
+      if (messages.length === 0) {
+        this.requests.emptyReceives++;
+        continue;
+      }
       this.batches++;
       const event = { Records: messages.map((m) => this.#toRecord(m)) };
       let failed: Set<string>;
@@ -107,6 +113,7 @@ export class SqsPoller {
       }
       const done = messages.filter((m) => !failed.has(m.MessageId ?? ""));
       if (done.length > 0) {
+        this.requests.deletes++;
         await this.#sqs
           .send(
             new DeleteMessageBatchCommand({

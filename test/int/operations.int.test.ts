@@ -147,7 +147,12 @@ describe("the log-operations function (the handler the stack deploys, run by the
   });
 });
 
-describe("every duplex command through the log-operations function", () => {
+// Each CLI run is a Node process; on a loaded machine one takes tens of seconds.
+const CLI_TEST_MS = 600_000;
+
+describe("every duplex command through the log-operations function", {
+  timeout: CLI_TEST_MS,
+}, () => {
   it("publishes, and reads an aggregate's state as the brokers do", async () => {
     const productId = `p-${session.name}-mug`;
     const file = join(mkdtempSync(join(tmpdir(), "duplex-ops-")), "restock.json");
@@ -217,7 +222,7 @@ describe("every duplex command through the log-operations function", () => {
   });
 });
 
-describe("duplex doctor", () => {
+describe("duplex doctor", { timeout: CLI_TEST_MS }, () => {
   const lines = (run: { json: Record<string, unknown> }) =>
     (run.json.checks as { check: string; status: string; detail: string }[]) ?? [];
 

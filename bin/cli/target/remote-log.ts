@@ -226,7 +226,7 @@ class RemoteConsumer implements LogConsumer {
         const behind = positions.find(
           (p) => p.topic === error.topic && p.partition === error.partition,
         );
-        if (behind === undefined) throw error;
+        if (behind === undefined || behind.offset >= BigInt(error.logStartOffset)) throw error;
         behind.offset = BigInt(error.logStartOffset);
         continue;
       }

@@ -52,7 +52,10 @@ export class LogClientUnavailableError extends Error {
   }
 }
 
-/** A read started before the first offset still in the partition (retention removed it). */
+/**
+ * A read asked for an offset the partition does not hold: before its start (retention removed it)
+ * or past its end.
+ */
 export class OffsetOutOfRangeError extends Error {
   readonly topic: string;
   readonly partition: number;
@@ -60,7 +63,7 @@ export class OffsetOutOfRangeError extends Error {
   readonly logStartOffset: string;
   constructor(topic: string, partition: number, offset: string, logStartOffset: string) {
     super(
-      `offset ${offset} of ${topic}-${partition} is no longer in the log (it starts at ${logStartOffset})`,
+      `offset ${offset} of ${topic}-${partition} is not in the log (it starts at ${logStartOffset})`,
     );
     this.name = "OffsetOutOfRangeError";
     this.topic = topic;

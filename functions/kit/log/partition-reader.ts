@@ -48,6 +48,11 @@ export interface PartitionReader {
 
 const OFFSET_OUT_OF_RANGE = 1;
 
+interface FetchAnswer {
+  readonly topicId: string;
+  readonly partitions: readonly { readonly partitionIndex: number; readonly errorCode: number }[];
+}
+
 function recordBytes(record: IncomingRecord): number {
   let n = (record.key?.length ?? 0) + (record.value?.length ?? 0);
   for (const [name, value] of Object.entries(record.headers)) n += name.length + value.length;
@@ -108,6 +113,37 @@ export function partitionReader(connection: LogConnection): PartitionReader {
     groupId: `${connection.clientId}-reader-never-joined`,
   });
 
+  /** The first offset still in a partition (ListOffsets, earliest). */
+  const logStart = async (topic: string, partition: number): Promise<string> => {
+    const offsets = await consumer.listOffsets({ topics: [topic], timestamp: -2n });
+    return String(offsets.get(topic)?.[partition] ?? 0n);
+  };
+
+  /** Kafka answers a fetch before the log's start or past its end with OFFSET_OUT_OF_RANGE. */
+  const outOfRange = async (
+    error: unknown,
+    wanted: readonly { position: ReadPosition; topicId: string }[],
+  ): Promise<OffsetOutOfRangeError | undefined> => {
+    const response = (error as { response?: { responses?: FetchAnswer[] } }).response;
+    for (const answer of response?.responses ?? []) {
+      for (const p of answer.partitions) {
+        if (p.errorCode !== OFFSET_OUT_OF_RANGE) continue;
+        const w = wanted.find(
+          (x) => x.topicId === answer.topicId && x.position.partition === p.partitionIndex,
+        );
+        if (w === undefined) continue;
+        const { topic, partition, offset } = w.position;
+        return new OffsetOutOfRangeError(
+          topic,
+          partition,
+          offset,
+          await logStart(topic, partition),
+        );
+      }
+    }
+    return undefined;
+  };
+
   const readFromLeader = async (
     leader: number,
     wanted: readonly { position: ReadPosition; topicId: string }[],
@@ -115,21 +151,25 @@ export function partitionReader(connection: LogConnection): PartitionReader {
   ): Promise<PartitionPage[]> => {
     const byTopic = new Map<string, { position: ReadPosition; topicId: string }[]>();
     for (const w of wanted) byTopic.set(w.topicId, [...(byTopic.get(w.topicId) ?? []), w]);
-    const response = await consumer.fetch({
-      node: leader,
-      maxWaitTime: limits.maxWaitMs,
-      maxBytes: limits.maxBytes,
-      topics: [...byTopic.entries()].map(([topicId, positions]) => ({
-        topicId,
-        partitions: positions.map(({ position }) => ({
-          partition: position.partition,
-          fetchOffset: BigInt(position.offset),
-          partitionMaxBytes: limits.maxBytes,
-          currentLeaderEpoch: -1,
-          lastFetchedEpoch: -1,
+    const response = await consumer
+      .fetch({
+        node: leader,
+        maxWaitTime: limits.maxWaitMs,
+        maxBytes: limits.maxBytes,
+        topics: [...byTopic.entries()].map(([topicId, positions]) => ({
+          topicId,
+          partitions: positions.map(({ position }) => ({
+            partition: position.partition,
+            fetchOffset: BigInt(position.offset),
+            partitionMaxBytes: limits.maxBytes,
+            currentLeaderEpoch: -1,
+            lastFetchedEpoch: -1,
+          })),
         })),
-      })),
-    });
+      })
+      .catch(async (error: unknown) => {
+        throw (await outOfRange(error, wanted)) ?? error;
+      });
     const pages: PartitionPage[] = [];
     for (const answer of response.responses) {
       for (const p of answer.partitions) {
@@ -139,7 +179,12 @@ export function partitionReader(connection: LogConnection): PartitionReader {
         if (w === undefined) continue;
         const { topic, partition, offset } = w.position;
         if (p.errorCode === OFFSET_OUT_OF_RANGE) {
-          throw new OffsetOutOfRangeError(topic, partition, offset, p.logStartOffset.toString());
+          throw new OffsetOutOfRangeError(
+            topic,
+            partition,
+            offset,
+            await logStart(topic, partition),
+          );
         }
         if (p.errorCode !== 0) {
           throw new LogAdminError("read", `${topic}-${partition} at ${offset}`, {
