@@ -21,7 +21,8 @@ export interface Price {
   readonly seenAlso?: string;
 }
 
-const DEPLOY_MD = "2026-11-23, docs/deploy.md (from the AWS pricing page as known then; not re-read here)";
+const DEPLOY_MD =
+  "2026-11-23, docs/deploy.md (from the AWS pricing page as known then; not re-read here)";
 const THIS_DOC = "2026-12-05, stated here from the AWS pricing page as known; not re-read here";
 
 export const PRICES = {

@@ -22,6 +22,14 @@ interface Mark {
   readonly sqs: { receives: number; emptyReceives: number; deletes: number };
 }
 
+/** What calls of one `Service:Operation` made and consumed. */
+export interface CallCounts {
+  calls: number;
+  entries: number;
+  readUnits: number;
+  writeUnits: number;
+}
+
 /** Per-order inputs of the cost model, as measured. */
 export interface MeasuredRun {
   readonly orders: number;
@@ -31,10 +39,17 @@ export interface MeasuredRun {
   readonly functions: Readonly<
     Record<string, { invocations: number; totalMs: number; memoryMb: number; trigger: string }>
   >;
-  /** `Service:Operation` → calls, entries, DynamoDB read and write units. */
-  readonly awsCalls: Readonly<
-    Record<string, { calls: number; entries: number; readUnits: number; writeUnits: number }>
-  >;
+  /**
+   * `Service:Operation` → calls, entries, DynamoDB read and write units, of the functions the
+   * orders invoke (fast-lane and log triggers).
+   */
+  readonly awsCalls: Readonly<Record<string, CallCounts>>;
+  /**
+   * The same for the scheduled functions (sweepers, reconciler): they run by the clock (locally
+   * every few seconds, on AWS every minute), so the cost model prices them per month, per
+   * invocation, not per order.
+   */
+  readonly scheduledAwsCalls: Readonly<Record<string, CallCounts>>;
   /** SQS requests of the fast-lane pollers (non-empty receives and delete batches). */
   readonly pollerRequests: { readonly receives: number; readonly deletes: number };
   /** Bytes the functions logged (without the meter's own lines), at the run's log level. */
@@ -155,12 +170,14 @@ export async function startCostMeter(session: LocalSession, logDir: string) {
         };
       }
 
-      const awsCalls: Record<
-        string,
-        { calls: number; entries: number; readUnits: number; writeUnits: number }
-      > = {};
+      const awsCalls: Record<string, CallCounts> = {};
+      const scheduledAwsCalls: Record<string, CallCounts> = {};
       let logOutputBytes = 0;
       for (const [file, lines] of readLogs(logDir)) {
+        // The host writes each function's output to <function name>.log.
+        const name = file.slice(0, -".log".length);
+        const trigger = functionDeclarations.find((d) => d.name === name)?.trigger.kind;
+        const calls = trigger === "schedule" ? scheduledAwsCalls : awsCalls;
         for (const line of lines.slice(before.logLines.get(file) ?? 0)) {
           if (!line.includes(METER_KEY)) {
             if (line !== "") logOutputBytes += Buffer.byteLength(line) + 1;
@@ -169,12 +186,12 @@ export async function startCostMeter(session: LocalSession, logDir: string) {
           const call = (JSON.parse(line) as Record<string, MeteredCall>)[METER_KEY];
           if (call === undefined) continue;
           const key = `${call.service}:${call.operation}`;
-          const sum = awsCalls[key] ?? { calls: 0, entries: 0, readUnits: 0, writeUnits: 0 };
+          const sum = calls[key] ?? { calls: 0, entries: 0, readUnits: 0, writeUnits: 0 };
           sum.calls++;
           sum.entries += call.entries;
           sum.readUnits += call.readUnits;
           sum.writeUnits += call.writeUnits;
-          awsCalls[key] = sum;
+          calls[key] = sum;
         }
       }
       return {
@@ -183,6 +200,7 @@ export async function startCostMeter(session: LocalSession, logDir: string) {
         log,
         functions,
         awsCalls,
+        scheduledAwsCalls,
         pollerRequests: {
           receives:
             after.sqs.receives -
