@@ -11,11 +11,10 @@ import { createLogClient } from "../../../functions/kit/log/client.ts";
 import { CredentialsError, NotFoundError, UnavailableError, UsageError } from "../errors.ts";
 import { lambdaInvoker } from "./invokers.ts";
 import { lambdaConsumerControl } from "./lambda-consumers.ts";
-import type { LogVia } from "./open.ts";
 import { OPTIONAL_OUTPUT_KEYS, OUTPUT_KEYS } from "./outputs.ts";
 import { awsPlatform } from "./platform.ts";
 import { remoteLogClient } from "./remote-log.ts";
-import type { CommandRoute, Target, TargetResources } from "./target.ts";
+import type { CommandRoute, LogVia, Target, TargetResources } from "./target.ts";
 import { queueRefFromUrl } from "./target.ts";
 
 const TABLES: readonly TableName[] = [

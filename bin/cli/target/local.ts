@@ -14,10 +14,9 @@ import { readState } from "../../../localstack/stack/state.ts";
 import { NotFoundError, UnavailableError } from "../errors.ts";
 import { localConsumerControl } from "./control-client.ts";
 import { controlEndpointInvoker } from "./invokers.ts";
-import type { LogVia } from "./open.ts";
 import { localPlatform } from "./platform.ts";
 import { remoteLogClient } from "./remote-log.ts";
-import type { CommandRoute, Target, TargetResources } from "./target.ts";
+import type { CommandRoute, LogVia, Target, TargetResources } from "./target.ts";
 
 /** Names of the sessions that described themselves in `.duplex/sessions/`. */
 export function knownSessions(): string[] {

@@ -1,7 +1,7 @@
 import { UsageError } from "../errors.ts";
 import { openAwsTarget } from "./aws.ts";
 import { openLocalTarget } from "./local.ts";
-import type { Target } from "./target.ts";
+import type { LogVia, Target } from "./target.ts";
 
 /** The global options that choose a target. */
 export interface TargetOptions {
@@ -17,9 +17,6 @@ export interface TargetOptions {
    */
   readonly logVia?: string | undefined;
 }
-
-/** How the CLI reaches the log. */
-export type LogVia = "direct" | "function";
 
 /** The `--log-via` choice (or `DUPLEX_LOG_VIA`), checked; undefined means the target's default. */
 export function logViaOf(options: TargetOptions): LogVia | undefined {

@@ -8,6 +8,9 @@ import type { LogAdmin, LogClient } from "../../../functions/kit/log/port.ts";
 import type { ConsumerControl } from "./consumers.ts";
 import type { PlatformInspector } from "./platform.ts";
 
+/** How the CLI reaches the log: the brokers themselves, or the log-operations function. */
+export type LogVia = "direct" | "function";
+
 /**
  * What the CLI works against: a local session (`--session NAME`, the default `demo`) or a deployed
  * stack on AWS (`--stack NAME` / `--stage STAGE`). Commands see only this interface, so every
