@@ -88,7 +88,7 @@ export function fastLaneHandler<D extends FunctionDeclaration<FastLaneTrigger>>(
   const injectFault = faultSwitch(declaration.name);
   const handleOnce = makeIdempotent(
     async (_eventId: string, command: Routed, delivery: FastLaneDelivery) => {
-      injectFault(command);
+      await injectFault(command);
       await options.handle(command, delivery, runtime);
       return { handled: command.eventId };
     },

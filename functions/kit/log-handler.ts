@@ -65,7 +65,7 @@ export function logHandler(options: LogHandlerOptions) {
     const { event } = delivery;
     if (options.eventTypes !== "all" && !options.eventTypes.has(event.eventType)) return "skipped";
     try {
-      injectFault(event);
+      await injectFault(event);
       await options.handle(event, delivery, runtime);
     } catch (error) {
       logger.warn("event handling failed", {
