@@ -25,7 +25,6 @@ import { ENV, tableEnvVar } from "../functions/kit/declarations.ts";
 import type { DuplexTables } from "./data.ts";
 import type { EventLog } from "./event-log.ts";
 import type { FastLane } from "./fast-lane.ts";
-import { nagResourceName } from "./nag.ts";
 import { mappingStatements, statementsForNeed } from "./permissions.ts";
 import { DeadLetterQueue } from "./queues.ts";
 import type { FastLaneRoute, LogMapping, ScheduleRoute } from "./routes.ts";
@@ -271,13 +270,6 @@ export class DuplexFunctions extends Construct {
     this.grantBasics(declaration, role, logGroup, scheduleDeadLetterQueue);
     for (const need of declaration.resources) {
       for (const statement of statementsForNeed(need, this.targets())) role.addToPolicy(statement);
-      if (need.kind === "log" && need.access === "inspect") {
-        const readers = this.props.eventLog.arns.groupsStartingWith(`${need.readerGroupPrefix}.`);
-        Validations.of(role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::${nagResourceName(role, readers)}]`,
-          reason: `Reader groups the function creates and deletes per query (${need.readerGroupPrefix}.<purpose>.<random>) cannot be named in advance: DescribeGroup/AlterGroup/DeleteGroup on that one name prefix, in this cluster only; topics and observed groups are exact ARNs.`,
-        });
-      }
     }
 
     const kafkaMappings = this.wireTrigger(declaration, fn, role);
@@ -322,6 +314,7 @@ export class DuplexFunctions extends Construct {
       fastLaneQueueArns: props.fastLane.allChannels().map((c) => c.queue.queueArn),
       messagingKeyArn: props.messagingKey.keyArn,
       kafka: props.eventLog.arns,
+      consumerGroups: props.logMappings.map((m) => m.consumerGroup),
     };
   }
 
@@ -462,15 +455,6 @@ export class DuplexFunctions extends Construct {
     return mappings;
   }
 
-  /** How cdk-nag renders the ARN of every consumer group of the cluster in a finding. */
-  private anyGroupFinding(): string {
-    const clusterId = Stack.of(this).resolve(this.props.eventLog.cluster.logicalId) as string;
-    const uuid = JSON.stringify({
-      "Fn::Select": [2, { "Fn::Split": ["/", { "Fn::GetAtt": [clusterId, "Arn"] }] }],
-    });
-    return `arn:<AWS::Partition>:kafka:<AWS::Region>:<AWS::AccountId>:group/${this.props.eventLog.clusterName}/${uuid}/*`;
-  }
-
   private acknowledge(declaration: FunctionDeclaration, scope: Construct): void {
     const kind = declaration.trigger.kind;
     if (kind === "schedule") return;
@@ -485,13 +469,6 @@ export class DuplexFunctions extends Construct {
         "Invoked only synchronously by operators' tools (Lambda Invoke, RequestResponse); the caller gets the error in the response, and an async DLQ would never receive anything.",
     };
     Validations.of(scope).acknowledge({ id: "Serverless-LambdaDLQ", reason: why[kind] });
-    if (kind === "operator") {
-      Validations.of(scope).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${this.anyGroupFinding()}]`,
-        reason:
-          "The log-operations function serves operators (duplex replay log, projection rebuild, dlq): it moves the offsets of any consumer group of this cluster, including the reader groups the CLI names at run time (duplex-cli.*). Groups only; topics are exact ARNs.",
-      });
-    }
     if (kind === "fast-lane") {
       Validations.of(scope).acknowledge({
         id: "Serverless-LambdaEventSourceMappingDestination",

@@ -103,7 +103,7 @@ export type ResourceNeed =
       /**
        * `produce`, `consume` (through an event source mapping), `admin` (topics), or `operate`:
        * what an operator does to the log — administer topics, read any record, append, and move
-       * the offsets of any consumer group.
+       * the offsets of every declared consumer group.
        */
       readonly access: "produce" | "consume" | "admin" | "operate";
       readonly topics: readonly TopicName[];
@@ -122,15 +122,13 @@ export type ResourceNeed =
 
 /**
  * Reading the log as an operator does (a flow's events, an aggregate's history, consumer lag):
- * topics are read through short-lived consumer groups named `<readerGroupPrefix>.*`, and the
- * committed offsets of `observedGroups` are described to measure their lag.
+ * topics are read by position without a consumer group (Kafka Fetch), and the committed offsets
+ * of `observedGroups` are described to measure their lag.
  */
 export interface LogInspectNeed {
   readonly kind: "log";
   readonly access: "inspect";
   readonly topics: readonly TopicName[];
-  /** Prefix of the reader groups (e.g. `duplex-query-api`); IAM is granted on `<prefix>.*`. */
-  readonly readerGroupPrefix: string;
   /** Consumer groups whose offsets and members are described (lag). */
   readonly observedGroups: readonly string[];
 }

@@ -34,10 +34,11 @@ const mappings = resourcesOfType(json, "AWS::Lambda::EventSourceMapping");
 const queues = resourcesOfType(json, "AWS::SQS::Queue");
 const tables = resourcesOfType(json, "AWS::DynamoDB::Table");
 const routes = fastLaneRoutes(allEventDefinitions(), functionDeclarations);
-const readerGroupPrefixes = functionDeclarations.flatMap((d) =>
-  d.resources.flatMap((n) =>
-    n.kind === "log" && n.access === "inspect" ? [n.readerGroupPrefix] : [],
-  ),
+/** Every declared consumer group: the only groups any role names. */
+const declaredGroups = functionDeclarations.flatMap((d) =>
+  d.trigger.kind === "log"
+    ? d.trigger.topics.map((t) => consumerGroupFor(d.trigger as never, t))
+    : [],
 );
 
 function fn(declaration: FunctionDeclaration) {
@@ -260,12 +261,9 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
       const groups =
         declaration.trigger.kind === "log"
           ? read.map((t) => consumerGroupFor(declaration.trigger as never, t))
-          : [
-              ...needs("log", "inspect").flatMap((n) =>
-                "readerGroupPrefix" in n ? [`${n.readerGroupPrefix}.*`] : [],
-              ),
-              ...(operate.length > 0 ? ["*"] : []),
-            ];
+          : operate.length > 0
+            ? [...declaredGroups]
+            : [];
       expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:AlterGroup"), "group")).toEqual(
         groups.sort(),
       );
@@ -335,25 +333,26 @@ describe("IAM across the whole stack", () => {
       expect(action).toMatch(/^(ec2:(Create|Delete|Describe|Assign|Unassign)\w+|xray:Put\w+)$/);
   });
 
-  it("names no data resource (table, queue, bus, key, topic, group) with a wildcard, but the operator's groups", () => {
-    const operatorRole = functionRoles(json).get(
-      functionNamed(json, "duplex-dev-log-operations")[0],
-    );
-    for (const { statement, roleId } of statements) {
+  it("names no data resource (table, queue, bus, key, topic, group) with a wildcard", () => {
+    for (const { statement } of statements) {
       for (const resource of asArray(statement.Resource).map(renderArn)) {
         if (/dynamodb|sqs|events|kms|kafka|\{Tables|\{FastLane|\{Keys|\{EventLog/.test(resource)) {
-          // The exceptions: reader groups made per query under a declared prefix, and the
-          // operator's groups.
-          if (readerGroupPrefixes.some((p) => resource.endsWith(`/${p}.*`))) continue;
-          const isOperatorGroups =
-            roleId === operatorRole && /:group\/duplex-dev\/\{\}\/\*$/.test(resource);
-          if (!isOperatorGroups) expect(resource.replace(/:\*$/, "")).not.toContain("*");
+          expect(resource.replace(/:\*$/, "")).not.toContain("*");
         }
       }
     }
   });
 
-  it("lets the log-operations function administer, read and append every catalog topic and move any group's offsets, nothing else", () => {
+  it("names only declared consumer groups (no reader groups: the log is read without one)", () => {
+    for (const { statement } of statements) {
+      for (const resource of asArray(statement.Resource).map(renderArn)) {
+        const group = /:group\/duplex-dev\/\{\}\/(.+)$/.exec(resource)?.[1];
+        if (group !== undefined) expect(declaredGroups).toContain(group);
+      }
+    }
+  });
+
+  it("lets the log-operations function administer, read and append every catalog topic and move the declared groups' offsets, nothing else", () => {
     const [id] = functionNamed(json, "duplex-dev-log-operations");
     const own = allowStatementsOf(json, functionRoles(json).get(id) ?? "");
     const topics = Object.keys(topicSpecs).sort();
@@ -366,7 +365,9 @@ describe("IAM across the whole stack", () => {
       expect(kafkaNames(resourcesFor(own, action), "topic"), action).toEqual(topics);
     }
     for (const action of ["kafka-cluster:AlterGroup", "kafka-cluster:DeleteGroup"]) {
-      expect(kafkaNames(resourcesFor(own, action), "group"), action).toEqual(["*"]);
+      expect(kafkaNames(resourcesFor(own, action), "group"), action).toEqual(
+        [...declaredGroups].sort(),
+      );
     }
     const services = new Set(own.flatMap((s) => asArray(s.Action).map((a) => a.split(":")[0])));
     expect([...services].sort()).toEqual(["ec2", "kafka-cluster", "logs", "xray"]);
@@ -382,7 +383,7 @@ describe("IAM across the whole stack", () => {
         continue;
       for (const resource of asArray(statement.Resource).map(renderArn)) {
         expect(resource).toMatch(
-          /^(\{EventLogCluster\w+\}|arn:\{AWS::Partition\}:kafka:\{AWS::Region\}:\{AWS::AccountId\}:(topic|group)\/duplex-dev\/\{\}\/([\w.-]+(\.\*)?|\*))$/,
+          /^(\{EventLogCluster\w+\}|arn:\{AWS::Partition\}:kafka:\{AWS::Region\}:\{AWS::AccountId\}:(topic|group)\/duplex-dev\/\{\}\/[\w.-]+)$/,
         );
       }
     }

@@ -69,11 +69,8 @@ describe.each(["dev", "prod"] as const)("cdk-nag on stage %s", (stage) => {
         "Serverless-LambdaDefaultMemorySize",
       ]
         .concat(
-          [...acknowledgements(stage).keys()].filter(
-            (r) =>
-              /^AwsSolutions-IAM5\[Resource::<.*>:\*\]$/.test(r) ||
-              // The query API's reader groups (one name prefix, made and deleted per query).
-              /^AwsSolutions-IAM5\[Resource::arn:.*:group\/.*\/duplex-query-api\.\*\]$/.test(r),
+          [...acknowledgements(stage).keys()].filter((r) =>
+            /^AwsSolutions-IAM5\[Resource::<.*>:\*\]$/.test(r),
           ),
         )
         // Game days (stages that opt in): FIS's configuration bucket and its reboot automation.
@@ -88,14 +85,6 @@ describe.each(["dev", "prod"] as const)("cdk-nag on stage %s", (stage) => {
                 /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-(execution\/\*|definition\/<GameDaysRebootBroker\w+>:\*)\]$/.test(
                   r,
                 )),
-          ),
-        )
-        // The log-operations function may move the offsets of any consumer group of the cluster.
-        .concat(
-          [...acknowledgements(stage).keys()].filter((r) =>
-            new RegExp(
-              `^AwsSolutions-IAM5\\[Resource::arn:<AWS::Partition>:kafka:<AWS::Region>:<AWS::AccountId>:group/duplex-${stage}/.*/\\*\\]$`,
-            ).test(r),
           ),
         )
         .sort(),

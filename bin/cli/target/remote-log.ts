@@ -32,9 +32,9 @@ import type { LogOperationsInvoker } from "./invokers.ts";
 /**
  * The log port over the `log-operations` function, for a CLI that cannot reach the brokers (MSK
  * is in private subnets without a path in): every admin call is one invocation; a producer sends
- * records in invocations of at most 3 MB; a consumer reads pages by position and keeps its
- * consumer group's offsets by committing them through the function (the group never has members,
- * which is all the CLI's short-lived reader and rebuild groups need). Every `duplex` command works
+ * records in invocations of at most 3 MB; the reader reads exact ranges a page at a time by
+ * position (no consumer group); a consumer reads pages by position and commits its group's
+ * offsets through the function (the group never has members). Every `duplex` command works
  * unchanged on top of it.
  */
 

@@ -155,7 +155,7 @@ export interface LogAdmin {
   ): Promise<void>;
   describeGroup(groupId: string): Promise<GroupDescription>;
   listGroups(): Promise<string[]>;
-  /** Deletes consumer groups that have no members (e.g. the CLI's short-lived reader groups). */
+  /** Deletes consumer groups that have no members (e.g. the kafkajs range reader's short-lived groups). */
   deleteGroups(groupIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
