@@ -251,7 +251,7 @@ export class GameDays extends Construct {
 
     this.invocationErrors = experiment(
       "InvocationErrors",
-      `${props.namePrefix}: ${percentage} % of fast-lane handler invocations fail for ${duration} (local drill: handler failing every Nth record)`,
+      `${props.namePrefix}: ${percentage} % of fast-lane handler invocations fail for ${duration} (local drill: DUPLEX_FAULT_FAIL_ON, docs/runbook.md Drill 1)`,
       {
         InvocationErrors: {
           actionId: "aws:lambda:invocation-error",
@@ -263,7 +263,7 @@ export class GameDays extends Construct {
     );
     this.addedLatency = experiment(
       "AddedLatency",
-      `${props.namePrefix}: ${percentage} % of fast-lane handler invocations start ${(props.addedLatency ?? Duration.seconds(3)).toMilliseconds()} ms late for ${duration} (local drill: proxy latency)`,
+      `${props.namePrefix}: ${percentage} % of fast-lane handler invocations start ${(props.addedLatency ?? Duration.seconds(3)).toMilliseconds()} ms late for ${duration} (local drill: DUPLEX_FAULT_DELAY_ON and DUPLEX_FAULT_DELAY_MS)`,
       {
         AddedLatency: {
           actionId: "aws:lambda:invocation-add-delay",
@@ -281,7 +281,7 @@ export class GameDays extends Construct {
     );
     this.brokerReboot = experiment(
       "BrokerReboot",
-      `${props.namePrefix}: reboot MSK broker ${props.brokerId ?? "1"} and wait until the cluster is ACTIVE (local drill: single broker crash)`,
+      `${props.namePrefix}: reboot MSK broker ${props.brokerId ?? "1"} and wait until the cluster is ACTIVE (local drill: test/int/runtime-broker-restart.int.test.ts)`,
       {
         RebootBroker: {
           actionId: "aws:ssm:start-automation-execution",
