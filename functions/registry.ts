@@ -7,6 +7,7 @@ import { declaration as fastLaneReconciler } from "./fast-lane-reconciler/functi
 import { declaration as inventoryCommands } from "./inventory-commands/function.ts";
 import { declaration as inventoryLevelsProjector } from "./inventory-levels-projector/function.ts";
 import type { FunctionDeclaration } from "./kit/declarations.ts";
+import { declaration as logOperations } from "./log-operations/function.ts";
 import { declaration as orderCommands } from "./order-commands/function.ts";
 import { declaration as orderSaga } from "./order-saga/function.ts";
 import { declaration as orderSummaryProjector } from "./order-summary-projector/function.ts";
@@ -39,4 +40,5 @@ export const functionDeclarations: readonly FunctionDeclaration[] = [
   topicProvisioner,
   commandApi,
   queryApi,
+  logOperations,
 ];

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { Duration, Fn, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { SecurityGroup } from "aws-cdk-lib/aws-ec2";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
@@ -14,10 +14,12 @@ import { DuplexTables } from "./data.ts";
 import { EventLog } from "./event-log.ts";
 import { FastLane } from "./fast-lane.ts";
 import { DuplexFunctions, VISIBILITY_TIMEOUT_FACTOR } from "./functions.ts";
+import { GameDays } from "./game-days.ts";
 import { DuplexHttpApi } from "./http-api.ts";
 import { DuplexKeys } from "./keys.ts";
 import { DuplexNetwork } from "./network.ts";
 import { DuplexObservability } from "./observability/dashboard.ts";
+import { OUTPUT_KEY } from "./output-keys.ts";
 import { addStackOutputs } from "./outputs.ts";
 import {
   fastLaneRoutes,
@@ -84,12 +86,14 @@ export class DuplexStack extends Stack {
   readonly functions: DuplexFunctions;
   readonly observability: DuplexObservability;
   readonly httpApi: DuplexHttpApi;
-  private readonly pinnedAvailabilityZones: readonly string[] | null;
+  /** FIS experiment templates, when the stage opts in (`gameDays.enabled`). */
+  readonly gameDays: GameDays | undefined;
+  private readonly pinnedZoneIds: readonly string[] | null;
 
   constructor(scope: Construct, id: string, props: DuplexStackProps) {
     super(scope, id, props);
     const { settings } = props;
-    this.pinnedAvailabilityZones = settings.network.availabilityZones;
+    this.pinnedZoneIds = settings.network.zones?.azIds ?? null;
     this.stage = props.stage;
     this.namePrefix = `duplex-${props.stage}`;
     const events = props.events ?? allEventDefinitions();
@@ -109,12 +113,11 @@ export class DuplexStack extends Stack {
 
     this.network = new DuplexNetwork(this, "Network", {
       cidr: settings.network.cidr,
-      ...(settings.network.availabilityZones
-        ? { availabilityZones: settings.network.availabilityZones }
-        : {}),
+      ...(settings.network.zones ? { zones: settings.network.zones } : {}),
       interfaceEndpoints: settings.network.interfaceEndpoints,
       flowLogRetention: settings.network.flowLogRetentionDays as RetentionDays,
       logsKey: this.keys.logs,
+      removalPolicy,
     });
 
     this.eventLog = new EventLog(this, "EventLog", {
@@ -129,6 +132,8 @@ export class DuplexStack extends Stack {
       encryptionKey: this.keys.eventLog,
       brokerLogRetention: settings.eventLog.brokerLogRetentionDays as RetentionDays,
       logsKey: this.keys.logs,
+      removalPolicy,
+      storageAutoScaling: settings.eventLog.storageAutoScaling,
     });
 
     this.tables = new DuplexTables(this, "Tables", {
@@ -188,7 +193,6 @@ export class DuplexStack extends Stack {
         minimum: settings.functions.minimumPollers,
         maximum: settings.functions.maximumPollers,
       },
-      mappingMetrics: settings.functions.mappingMetrics,
       deadLetterRetention: Duration.days(settings.fastLane.deadLetterRetentionDays),
     });
 
@@ -230,7 +234,12 @@ export class DuplexStack extends Stack {
       brokerCount: this.eventLog.brokerCount,
       busName: this.namePrefix,
       topics: topics.map((t) => t.name),
-      consumerGroups: routes.log.map((m) => ({ consumerGroup: m.consumerGroup, topic: m.topic })),
+      consumerGroups: routes.log.map((m) => ({
+        consumerGroup: m.consumerGroup,
+        topic: m.topic,
+        functionName: m.handler.name,
+        mappingId: this.functions.kafkaMapping(m.handler.name, m.topic).eventSourceMappingId,
+      })),
       functions: this.functions.all().map((f) => ({
         name: f.declaration.name,
         function: f.function,
@@ -259,6 +268,8 @@ export class DuplexStack extends Stack {
       lagEvaluationMinutes: settings.observability.lagEvaluationMinutes,
       errorThreshold: settings.observability.errorThreshold,
       throttleThreshold: settings.observability.throttleThreshold,
+      notConsumingMinutes: settings.observability.notConsumingMinutes,
+      brokerDiskUsedPercent: settings.observability.brokerDiskUsedPercent,
       alarmTopicKey: this.keys.messaging,
       httpApi: {
         name: `${this.namePrefix}-api`,
@@ -269,6 +280,34 @@ export class DuplexStack extends Stack {
       },
     });
 
+    const game = settings.gameDays;
+    this.gameDays = game.enabled
+      ? new GameDays(this, "GameDays", {
+          namePrefix: this.namePrefix,
+          functions: this.functions
+            .all()
+            .filter((f) => f.declaration.trigger.kind === "fast-lane")
+            .map((f) => ({ name: f.declaration.name, function: f.function })),
+          clusterArn: this.eventLog.clusterArn,
+          stopAlarms: this.observability.logInDanger,
+          invocationPercentage: game.invocationPercentage,
+          addedLatency: Duration.millis(game.addedLatencyMs),
+          duration: Duration.minutes(game.durationMinutes),
+        })
+      : undefined;
+    if (this.gameDays) {
+      for (const [name, template] of Object.entries({
+        InvocationErrors: this.gameDays.invocationErrors,
+        AddedLatency: this.gameDays.addedLatency,
+        BrokerReboot: this.gameDays.brokerReboot,
+      })) {
+        new CfnOutput(this, OUTPUT_KEY.gameDayTemplate(name), {
+          value: template.attrId,
+          description: `FIS experiment template: aws fis start-experiment --experiment-template-id <this>`,
+        });
+      }
+    }
+
     addStackOutputs(this, {
       eventLog: this.eventLog,
       fastLane: this.fastLane,
@@ -277,16 +316,21 @@ export class DuplexStack extends Stack {
       alarmTopicArn: this.observability.alarmTopic.topicArn,
       dashboardName: this.observability.dashboard.dashboardName,
       apiUrl: this.httpApi.url,
+      alarms: {
+        namePrefix: `${this.namePrefix}-`,
+        count: this.observability.alarms.alarms().length,
+      },
     });
   }
 
   /**
-   * Three AZs: the pinned ones from the stage settings, or the region's first three. Overridden
-   * because an environment-agnostic stack would otherwise report two, and the VPC checks pinned
-   * names against this list.
+   * Three AZs: the pinned zone ids from the stage settings (they stand in for names until the
+   * network turns them into `AvailabilityZoneId`), or the region's first three. Overridden because
+   * an environment-agnostic stack would otherwise report two, and the VPC checks its zones against
+   * this list.
    */
   override get availabilityZones(): string[] {
-    const pinned = this.pinnedAvailabilityZones;
+    const pinned = this.pinnedZoneIds;
     if (pinned) return [...pinned];
     return [0, 1, 2].map((i) => Fn.select(i, Fn.getAzs()));
   }

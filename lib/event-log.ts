@@ -1,4 +1,5 @@
 import { RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { CfnScalableTarget, CfnScalingPolicy } from "aws-cdk-lib/aws-applicationautoscaling";
 import {
   Connections,
   type IConnectable,
@@ -87,7 +88,34 @@ export interface EventLogProps {
    * @default - none
    */
   readonly serverProperties?: Readonly<Record<string, string>>;
+  /**
+   * What happens to the cluster (and what it cannot live without: its configuration, security
+   * group and broker log group) when the stack is deleted or a change would replace it.
+   * `RETAIN` sets DeletionPolicy and UpdateReplacePolicy Retain: the records outlive the stack,
+   * and a replacing change fails on the cluster name, which the kept cluster still holds.
+   *
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Broker storage auto-scaling: a target-tracking policy on `KafkaBrokerStorageUtilization`
+   * (scale-out only) through Application Auto Scaling, with MSK's service-linked role.
+   *
+   * @default - no auto-scaling
+   */
+  readonly storageAutoScaling?: StorageAutoScaling;
 }
+
+/** Broker storage auto-scaling of {@link EventLog}. */
+export interface StorageAutoScaling {
+  /** Largest volume per broker MSK may grow to (up to 16,384 GiB). */
+  readonly maxVolumeSizeGiB: number;
+  /** Disk use of the fullest broker that triggers a step (10-80; AWS recommends 50-60). */
+  readonly targetUtilizationPercent: number;
+}
+
+/** The scalable dimension of MSK broker storage (Application Auto Scaling). */
+export const BROKER_STORAGE_DIMENSION = "kafka:broker-storage:VolumeSize";
 
 /**
  * The durable log: a provisioned MSK cluster with brokers spread over three AZs, IAM access
@@ -121,6 +149,8 @@ export class EventLog extends Construct {
   readonly bootstrapBrokers: string;
   /** Exact ARNs of topics and consumer groups, for IAM. */
   readonly arns: KafkaArns;
+  /** The storage scaling target, when auto-scaling is on. */
+  readonly storageScalingTarget: CfnScalableTarget | undefined;
 
   constructor(scope: Construct, id: string, props: EventLogProps) {
     super(scope, id);
@@ -205,6 +235,18 @@ export class EventLog extends Construct {
     });
     this.clusterArn = this.cluster.attrArn;
     this.arns = new KafkaArns(this, this.clusterArn, props.clusterName);
+    if (props.removalPolicy !== undefined) {
+      for (const kept of [
+        this.cluster,
+        this.configuration,
+        this.securityGroup,
+        this.brokerLogGroup,
+      ]) {
+        kept.applyRemovalPolicy(props.removalPolicy);
+      }
+    }
+    this.storageScalingTarget =
+      props.storageAutoScaling && this.addStorageAutoScaling(props, props.storageAutoScaling);
 
     // CloudFormation does not return the bootstrap brokers of a cluster; read them once deployed.
     const lookup = new AwsCustomResource(this, "BootstrapBrokers", {
@@ -226,6 +268,34 @@ export class EventLog extends Construct {
     });
     this.bootstrapBrokers = lookup.getResponseField("BootstrapBrokerStringSaslIam");
     acknowledgeAwsCustomResourceProvider(this);
+  }
+
+  /**
+   * Registers the brokers' storage with Application Auto Scaling (no role: it uses MSK's
+   * service-linked role `AWSServiceRoleForApplicationAutoScaling_KafkaCluster`) and tracks the
+   * storage-utilization target, never scaling in (MSK cannot shrink volumes).
+   */
+  private addStorageAutoScaling(props: EventLogProps, scaling: StorageAutoScaling) {
+    const target = new CfnScalableTarget(this, "StorageScaling", {
+      serviceNamespace: "kafka",
+      scalableDimension: BROKER_STORAGE_DIMENSION,
+      resourceId: this.clusterArn,
+      minCapacity: props.volumeSizeGiB,
+      maxCapacity: scaling.maxVolumeSizeGiB,
+    });
+    new CfnScalingPolicy(this, "StorageScalingPolicy", {
+      policyName: `${props.clusterName}-broker-storage`,
+      policyType: "TargetTrackingScaling",
+      scalingTargetId: target.ref,
+      targetTrackingScalingPolicyConfiguration: {
+        predefinedMetricSpecification: {
+          predefinedMetricType: "KafkaBrokerStorageUtilization",
+        },
+        targetValue: scaling.targetUtilizationPercent,
+        disableScaleIn: true,
+      },
+    });
+    return target;
   }
 
   /** Lets a security group (the functions') reach the brokers' SASL/IAM TLS port. */

@@ -25,13 +25,26 @@ import { ENV, tableEnvVar } from "../functions/kit/declarations.ts";
 import type { DuplexTables } from "./data.ts";
 import type { EventLog } from "./event-log.ts";
 import type { FastLane } from "./fast-lane.ts";
-import { nagResourceName } from "./nag.ts";
 import { mappingStatements, statementsForNeed } from "./permissions.ts";
 import { DeadLetterQueue } from "./queues.ts";
 import type { FastLaneRoute, LogMapping, ScheduleRoute } from "./routes.ts";
 
 /** Namespace of every Duplex metric (Powertools Metrics). */
 export const METRICS_NAMESPACE = "Duplex";
+
+/**
+ * Metric groups every MSK event source mapping publishes (per mapping, dimension
+ * `EventSourceMappingUUID`): `EventCount` (`PolledEventCount` — 0 on an empty poll, so its absence
+ * means the mapping is not polling — `OnFailureDestinationDeliveredEventCount`,
+ * `DroppedEventCount`, …), `ErrorCount` (`OnFailureDestinationDeliveryErrorCount`,
+ * `PollingErrorCount`, …) and `KafkaMetrics` (`SumOffsetLag`, `MaxOffsetLag`). Lambda Developer
+ * Guide, "Event source mapping metrics".
+ */
+export const MAPPING_METRICS: readonly MetricType[] = [
+  MetricType.EVENT_COUNT,
+  MetricType.ERROR_COUNT,
+  MetricType.KAFKA_METRICS,
+];
 
 /** SQS visibility timeout as a multiple of the consumer's timeout (AWS's guidance: at least 6). */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -119,14 +132,6 @@ export interface DuplexFunctionsProps {
    */
   readonly pollers?: { readonly minimum: number; readonly maximum: number };
   /**
-   * Per-mapping metrics (event, error and Kafka consumer counts) of every MSK event source
-   * mapping. Lag per function (`OffsetLag`) and per consumer group (MSK's `SumOffsetLag`) exist
-   * without them.
-   *
-   * @default false
-   */
-  readonly mappingMetrics?: boolean;
-  /**
    * Retention of the schedule dead-letter queues.
    *
    * @default Duration.days(14)
@@ -184,6 +189,13 @@ export class DuplexFunctions extends Construct {
     const found = this.functions.get(name);
     if (found === undefined) throw new Error(`no function '${name}'`);
     return found;
+  }
+
+  /** The MSK event source mapping of a function on a topic. */
+  kafkaMapping(name: string, topic: string): EventSourceMapping {
+    const mapping = this.get(name).kafkaMappings.get(topic);
+    if (mapping === undefined) throw new Error(`function '${name}' has no mapping on ${topic}`);
+    return mapping;
   }
 
   /** Every function, in declaration order. */
@@ -258,13 +270,6 @@ export class DuplexFunctions extends Construct {
     this.grantBasics(declaration, role, logGroup, scheduleDeadLetterQueue);
     for (const need of declaration.resources) {
       for (const statement of statementsForNeed(need, this.targets())) role.addToPolicy(statement);
-      if (need.kind === "log" && need.access === "inspect") {
-        const readers = this.props.eventLog.arns.groupsStartingWith(`${need.readerGroupPrefix}.`);
-        Validations.of(role).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::${nagResourceName(role, readers)}]`,
-          reason: `Reader groups the function creates and deletes per query (${need.readerGroupPrefix}.<purpose>.<random>) cannot be named in advance: DescribeGroup/AlterGroup/DeleteGroup on that one name prefix, in this cluster only; topics and observed groups are exact ARNs.`,
-        });
-      }
     }
 
     const kafkaMappings = this.wireTrigger(declaration, fn, role);
@@ -309,6 +314,7 @@ export class DuplexFunctions extends Construct {
       fastLaneQueueArns: props.fastLane.allChannels().map((c) => c.queue.queueArn),
       messagingKeyArn: props.messagingKey.keyArn,
       kafka: props.eventLog.arns,
+      consumerGroups: props.logMappings.map((m) => m.consumerGroup),
     };
   }
 
@@ -438,17 +444,8 @@ export class DuplexFunctions extends Construct {
             maximumPollers: props.pollers?.maximum ?? 2,
             pollerGroupName: `${props.namePrefix}-log-consumers`,
           },
-          ...(props.mappingMetrics
-            ? {
-                metricsConfig: {
-                  metrics: [
-                    MetricType.EVENT_COUNT,
-                    MetricType.ERROR_COUNT,
-                    MetricType.KAFKA_METRICS,
-                  ],
-                },
-              }
-            : {}),
+          // Always on: the not-consuming, dead-letter and records-lost alarms read them.
+          metricsConfig: { metrics: [...MAPPING_METRICS] },
         });
         // The mapping is validated against the role when it is created.
         if (policy) esm.node.addDependency(policy);
@@ -468,6 +465,8 @@ export class DuplexFunctions extends Construct {
       "custom-resource":
         "Invoked only synchronously by the CDK provider framework during deployments; a failure fails the CloudFormation operation, which is the right outcome.",
       http: "Invoked only synchronously by API Gateway (HTTP API, Lambda proxy integration); a failure is the HTTP answer (a 5xx the client sees and retries), so a function DLQ (async invocations only) would never receive anything.",
+      operator:
+        "Invoked only synchronously by operators' tools (Lambda Invoke, RequestResponse); the caller gets the error in the response, and an async DLQ would never receive anything.",
     };
     Validations.of(scope).acknowledge({ id: "Serverless-LambdaDLQ", reason: why[kind] });
     if (kind === "fast-lane") {

@@ -5,7 +5,7 @@ import type { IConstruct } from "constructs";
  * ARNs of an MSK cluster's Kafka resources, as MSK IAM access control names them:
  * `arn:aws:kafka:<region>:<account>:topic/<cluster-name>/<cluster-uuid>/<topic>` and the same with
  * `group/` for consumer groups. The cluster UUID is the last segment of the cluster ARN, so every
- * ARN here is exact, except {@link KafkaArns.groupsStartingWith} (reader groups made per query).
+ * ARN here is exact.
  *
  * @example
  * ```ts
@@ -35,14 +35,6 @@ export class KafkaArns {
   /** ARN of a consumer group. */
   group(name: string): string {
     return this.format("group", name);
-  }
-
-  /**
-   * ARN of every consumer group whose name starts with `prefix` — the one wildcard: reader groups
-   * made per query (named `<prefix><purpose>.<random>`) cannot be known in advance.
-   */
-  groupsStartingWith(prefix: string): string {
-    return this.format("group", `${prefix}*`);
   }
 
   private format(resource: "topic" | "group", name: string): string {

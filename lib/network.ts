@@ -1,6 +1,7 @@
-import { Fn, RemovalPolicy } from "aws-cdk-lib";
+import { Aws, CfnRule, Fn, RemovalPolicy, Stack } from "aws-cdk-lib";
 import type { SubnetSelection } from "aws-cdk-lib/aws-ec2";
 import {
+  type CfnSubnet,
   FlowLogDestination,
   FlowLogTrafficType,
   GatewayVpcEndpointAwsService,
@@ -38,13 +39,15 @@ export interface DuplexNetworkProps {
    */
   readonly cidr?: string;
   /**
-   * The three AZs to use. Concrete names need an environment-aware stack (or one that reports
-   * them as its `availabilityZones`).
+   * The region and the three AZ **ids** (`use1-az1`) of the subnets. Each subnet gets
+   * `AvailabilityZoneId` (not a name, which maps to another zone in another account), and the
+   * template carries a rule that refuses to deploy in any other region. Validate the ids with
+   * `problemWithAzIds` first (the stage settings do).
    *
-   * @default - the region's first three AZs (`Fn::GetAZs`), so an environment-agnostic stack gets
-   *   three AZs rather than the two CDK assumes for it
+   * @default - the region's first three AZ names (`Fn::GetAZs`), so an environment-agnostic stack
+   *   gets three AZs rather than the two CDK assumes for it
    */
-  readonly availabilityZones?: readonly string[];
+  readonly zones?: { readonly region: string; readonly azIds: readonly string[] };
   /**
    * Interface endpoints to create. DynamoDB and S3 always get (free) gateway endpoints.
    *
@@ -65,6 +68,14 @@ export interface DuplexNetworkProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * What happens to the VPC and its subnets when the stack is deleted or a change would replace
+   * them. A retained MSK cluster keeps its network interfaces in these subnets, so they must
+   * outlive the stack with it.
+   *
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -95,8 +106,9 @@ export class DuplexNetwork extends Construct {
     super(scope, id);
     this.vpc = new Vpc(this, "Vpc", {
       ipAddresses: IpAddresses.cidr(props.cidr ?? "10.42.0.0/16"),
+      // With zone ids, the ids stand in for names here and become `AvailabilityZoneId` below.
       availabilityZones: [
-        ...(props.availabilityZones ?? [0, 1, 2].map((i) => Fn.select(i, Fn.getAzs()))),
+        ...(props.zones?.azIds ?? [0, 1, 2].map((i) => Fn.select(i, Fn.getAzs()))),
       ],
       natGateways: 0,
       subnetConfiguration: [
@@ -109,6 +121,11 @@ export class DuplexNetwork extends Construct {
       },
     });
     this.subnets = { subnetType: SubnetType.PRIVATE_ISOLATED };
+    if (props.zones !== undefined) this.pinZoneIds(props.zones);
+    if (props.removalPolicy !== undefined) {
+      this.vpc.applyRemovalPolicy(props.removalPolicy);
+      for (const subnet of this.vpc.isolatedSubnets) subnet.applyRemovalPolicy(props.removalPolicy);
+    }
 
     this.flowLogGroup = new LogGroup(this, "FlowLogs", {
       retention: props.flowLogRetention,
@@ -141,5 +158,22 @@ export class DuplexNetwork extends Construct {
       );
     }
     this.interfaceEndpoints = endpoints;
+  }
+
+  /** Subnets by AZ id, and a template rule that refuses any other region than the ids'. */
+  private pinZoneIds(zones: { readonly region: string; readonly azIds: readonly string[] }): void {
+    this.vpc.isolatedSubnets.forEach((subnet, i) => {
+      const cfn = subnet.node.defaultChild as CfnSubnet;
+      cfn.addPropertyDeletionOverride("AvailabilityZone");
+      cfn.addPropertyOverride("AvailabilityZoneId", zones.azIds[i]);
+    });
+    new CfnRule(Stack.of(this), "ZonesRegion", {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(Aws.REGION, zones.region),
+          assertDescription: `The subnets are pinned to AZ ids ${zones.azIds.join(", ")} of ${zones.region}: deploy this stage in ${zones.region} (or change network.zones in cdk.json, which replaces the subnets and the MSK cluster).`,
+        },
+      ],
+    });
   }
 }

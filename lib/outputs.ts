@@ -22,6 +22,8 @@ export interface StackOutputSources {
   readonly dashboardName: string;
   /** URL of the HTTP API (command and query API). */
   readonly apiUrl: string;
+  /** Prefix every alarm name of the stage starts with, and how many there are. */
+  readonly alarms: { readonly namePrefix: string; readonly count: number };
 }
 
 /**
@@ -29,7 +31,8 @@ export interface StackOutputSources {
  *
  * @example
  * ```ts
- * addStackOutputs(this, { eventLog, fastLane, tables, functions, alarmTopicArn, dashboardName });
+ * addStackOutputs(this, { eventLog, fastLane, tables, functions, alarmTopicArn, dashboardName,
+ *   alarms: { namePrefix: "duplex-dev-", count: 120 } });
  * ```
  */
 export function addStackOutputs(scope: Construct, sources: StackOutputSources): void {
@@ -50,6 +53,8 @@ export function addStackOutputs(scope: Construct, sources: StackOutputSources): 
   out(OUTPUT_KEY.alarmTopicArn, sources.alarmTopicArn, "Subscribe to receive the alarms");
   out(OUTPUT_KEY.dashboardName, sources.dashboardName, "The CloudWatch dashboard");
   out(OUTPUT_KEY.apiUrl, sources.apiUrl, "The HTTP API: POST /commands/{type}, GET queries");
+  out(OUTPUT_KEY.alarmNamePrefix, sources.alarms.namePrefix, "Every alarm name starts with it");
+  out(OUTPUT_KEY.alarmCount, String(sources.alarms.count), "How many alarms the stage has");
   for (const [name, table] of sources.tables.all()) {
     out(OUTPUT_KEY.table(name), table.tableName, `DynamoDB table ${name}`);
   }

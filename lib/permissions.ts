@@ -5,8 +5,9 @@ import type { KafkaArns } from "./kafka-arns.ts";
 
 /**
  * Least-privilege IAM, generated from what a function declares it touches. Every statement names
- * exact actions (no `*` in any action) on exact resources (table and index ARNs, the bus ARN, queue
- * ARNs, the cluster ARN and topic/group ARNs). Pure: no constructs are created here.
+ * exact actions (no `*` in any action of a function's role) on exact resources (table and index
+ * ARNs, the bus ARN, queue ARNs, the cluster ARN and topic/group ARNs). Pure: no constructs are
+ * created here.
  */
 
 /** The resolved resources a declaration's needs refer to. */
@@ -23,6 +24,8 @@ export interface PermissionTargets {
   /** Key of the queues. */
   readonly messagingKeyArn: string;
   readonly kafka: KafkaArns;
+  /** Every declared consumer group (`<function>.<topic>`): the ones an operator may move. */
+  readonly consumerGroups: readonly string[];
 }
 
 const TABLE_READ = [
@@ -71,9 +74,12 @@ export const KAFKA_ACTIONS = {
     "kafka-cluster:AlterTopicDynamicConfiguration",
     "kafka-cluster:DeleteTopic",
   ],
-  /** Reading topics through short-lived reader groups (operators' queries). */
+  /** Reading topics by position, without a consumer group (operators' queries). */
   inspectTopic: ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
-  inspectReaderGroup: [
+  /** What an operator does to a topic besides administering it: read any record, append. */
+  operateTopic: ["kafka-cluster:ReadData", "kafka-cluster:WriteData"],
+  /** What an operator does to a declared consumer group: read, move and delete its offsets. */
+  operateGroup: [
     "kafka-cluster:DescribeGroup",
     "kafka-cluster:AlterGroup",
     "kafka-cluster:DeleteGroup",
@@ -137,7 +143,7 @@ export function statementsForNeed(
       if (need.access === "positions") {
         return positionStatements(need.topics, need.consumerGroups, targets.kafka);
       }
-      return kafkaStatements(need.access, need.topics, targets.kafka);
+      return kafkaStatements(need.access, need.topics, targets.kafka, targets.consumerGroups);
     case "metrics":
       // Metrics leave as CloudWatch embedded metric format on stdout (Powertools Metrics):
       // CloudWatch Logs extracts them, no API call and no permission needed.
@@ -155,9 +161,10 @@ export function statementsForNeed(
  * ```
  */
 export function kafkaStatements(
-  access: "produce" | "consume" | "admin",
+  access: "produce" | "consume" | "admin" | "operate",
   topics: readonly TopicName[],
   kafka: KafkaArns,
+  consumerGroups: readonly string[] = [],
 ): PolicyStatement[] {
   const topicArns = topics.map((t) => kafka.topic(t));
   switch (access) {
@@ -186,18 +193,34 @@ export function kafkaStatements(
         }),
         new PolicyStatement({ actions: [...KAFKA_ACTIONS.adminTopic], resources: topicArns }),
       ];
+    case "operate":
+      // The CLI reads the log without consumer groups; the only groups an operator touches are
+      // the declared ones (replay, rebuild, lag), so they are named exactly.
+      return [
+        new PolicyStatement({
+          actions: [...KAFKA_ACTIONS.adminCluster, "kafka-cluster:WriteDataIdempotently"],
+          resources: [kafka.cluster],
+        }),
+        new PolicyStatement({
+          actions: [...KAFKA_ACTIONS.adminTopic, ...KAFKA_ACTIONS.operateTopic],
+          resources: topicArns,
+        }),
+        new PolicyStatement({
+          actions: [...KAFKA_ACTIONS.operateGroup],
+          resources: consumerGroups.map((g) => kafka.group(g)),
+        }),
+      ];
   }
 }
 
 /**
- * Statements for reading the log as an operator: read the topics, use reader groups under one
- * prefix (created and deleted per query, so their names cannot be known in advance: the one
- * prefix wildcard of these statements), and describe the observed groups' offsets.
+ * Statements for reading the log as an operator: read the topics by position (no consumer group)
+ * and describe the observed groups' offsets.
  *
  * @example
  * ```ts
  * inspectStatements({ kind: "log", access: "inspect", topics: ["order-events"],
- *   readerGroupPrefix: "duplex-query-api", observedGroups: ["duplex-order-summary-projector.order-events"] }, arns);
+ *   observedGroups: ["duplex-order-summary-projector.order-events"] }, arns);
  * ```
  */
 export function inspectStatements(need: LogInspectNeed, kafka: KafkaArns): PolicyStatement[] {
@@ -206,10 +229,6 @@ export function inspectStatements(need: LogInspectNeed, kafka: KafkaArns): Polic
     new PolicyStatement({
       actions: [...KAFKA_ACTIONS.inspectTopic],
       resources: need.topics.map((t) => kafka.topic(t)),
-    }),
-    new PolicyStatement({
-      actions: [...KAFKA_ACTIONS.inspectReaderGroup],
-      resources: [kafka.groupsStartingWith(`${need.readerGroupPrefix}.`)],
     }),
   ];
   if (need.observedGroups.length > 0) {

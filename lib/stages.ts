@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { problemWithAzIds } from "./availability-zones.ts";
 
 /**
  * Stage settings: everything that differs between `dev` and `prod`, read from the `stages` key of
@@ -49,12 +50,23 @@ const NetworkSettingsSchema = z
     /** IPv4 range of the VPC. */
     cidr: ipv4Cidr,
     /**
-     * Three AZ names to pin (e.g. `eu-west-1a`); `null` picks the region's first three with
-     * `Fn::GetAZs`, which keeps the template region- and account-agnostic.
+     * Where the subnets (brokers, functions, endpoints) go: a region and three AZ **ids** in it
+     * (`use1-az1`), the same physical zones in every account, none that MSK refuses
+     * (`use1-az3`). `null` takes the region's first three AZ *names* (`Fn::GetAZs`), which map to
+     * different zones per account and may include a zone MSK refuses: for throw-away stacks only.
+     * Changing this on a deployed stage replaces the subnets and with them the MSK cluster.
      */
-    availabilityZones: z
-      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { message: "expected an AZ name" }))
-      .length(3)
+    zones: z
+      .object({
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
+          message: "expected a region such as us-east-1",
+        }),
+        azIds: z.array(z.string()).superRefine((ids, ctx) => {
+          const problem = problemWithAzIds(ids);
+          if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+        }),
+      })
+      .strict()
       .nullable(),
     /** Interface endpoints the functions need (gateway endpoints for DynamoDB and S3 are always added). */
     interfaceEndpoints: z
@@ -77,8 +89,20 @@ const EventLogSettingsSchema = z
     }),
     /** Brokers in each of the three AZs (3 brokers in total with 1). */
     brokersPerAz: z.number().int().min(1).max(10),
-    /** EBS volume per broker. */
+    /** EBS volume per broker at creation (storage auto-scaling grows it, never shrinks it). */
     volumeSizeGiB: z.number().int().min(1).max(16_384),
+    /**
+     * Broker storage auto-scaling (Application Auto Scaling, scale-out only): MSK adds the larger
+     * of 10 GiB or 10 % when the fullest broker's disk reaches the target, at most every 6 hours.
+     */
+    storageAutoScaling: z
+      .object({
+        /** Upper bound per broker (MSK allows up to 16 TiB). */
+        maxVolumeSizeGiB: z.number().int().min(1).max(16_384),
+        /** Disk use that triggers a step (MSK accepts 10-80 %, recommends 50-60 %). */
+        targetUtilizationPercent: z.number().int().min(10).max(80),
+      })
+      .strict(),
     enhancedMonitoring: z.enum([
       "DEFAULT",
       "PER_BROKER",
@@ -87,7 +111,11 @@ const EventLogSettingsSchema = z
     ]),
     brokerLogRetentionDays: logRetentionDays,
   })
-  .strict();
+  .strict()
+  .refine((v) => v.storageAutoScaling.maxVolumeSizeGiB >= v.volumeSizeGiB, {
+    message: "storageAutoScaling.maxVolumeSizeGiB must be at least volumeSizeGiB",
+    path: ["storageAutoScaling", "maxVolumeSizeGiB"],
+  });
 
 /** Settings of the EventBridge fast lane. */
 const FastLaneSettingsSchema = z
@@ -117,8 +145,6 @@ const FunctionSettingsSchema = z
     /** Provisioned pollers of each MSK event source mapping (they share one poller group). */
     minimumPollers: z.number().int().min(1).max(200),
     maximumPollers: z.number().int().min(1).max(2000),
-    /** Per-mapping CloudWatch metrics of the MSK event source mappings (billed as metrics). */
-    mappingMetrics: z.boolean(),
   })
   .strict()
   .refine((v) => v.minimumPollers <= v.maximumPollers, {
@@ -129,7 +155,11 @@ const FunctionSettingsSchema = z
 /** Settings of the DynamoDB tables and KMS keys. */
 const DataSettingsSchema = z
   .object({
-    /** What happens to tables and keys when the stack is deleted. */
+    /**
+     * What happens to the system of record when the stack is deleted or a change would replace
+     * it: the tables, the keys and the MSK cluster with the network it lives in (`retain` keeps
+     * them: DeletionPolicy and UpdateReplacePolicy Retain).
+     */
     removalPolicy: z.enum(["retain", "destroy"]),
     deletionProtection: z.boolean(),
   })
@@ -146,6 +176,28 @@ const ObservabilitySettingsSchema = z
     errorThreshold: z.number().int().min(1),
     /** Function throttles in 5 minutes that raise the throttles alarm. */
     throttleThreshold: z.number().int().min(1),
+    /** Minutes without a poll (no `PolledEventCount`) before a log mapping counts as not consuming. */
+    notConsumingMinutes: z.number().int().min(1).max(1440),
+    /** Percentage of a broker's data disk in use that raises the disk alarm. */
+    brokerDiskUsedPercent: z.number().int().min(1).max(99),
+  })
+  .strict();
+
+/** Game days on AWS: Fault Injection Service experiment templates (and what they need). */
+const GameDaySettingsSchema = z
+  .object({
+    /**
+     * Create the FIS experiment templates, the FIS Lambda extension on the fast-lane handlers and
+     * its configuration bucket. The extension polls that bucket from every handler environment, so
+     * it is opt-in per stage.
+     */
+    enabled: z.boolean(),
+    /** Share of invocations a Lambda fault hits while an experiment runs. */
+    invocationPercentage: z.number().int().min(1).max(100),
+    /** Delay the latency experiment adds before each hit invocation, milliseconds. */
+    addedLatencyMs: z.number().int().min(1).max(900_000),
+    /** How long a Lambda fault lasts, minutes. */
+    durationMinutes: z.number().int().min(1).max(720),
   })
   .strict();
 
@@ -189,6 +241,7 @@ const StageSettingsSchema = z
     data: DataSettingsSchema,
     observability: ObservabilitySettingsSchema,
     httpApi: HttpApiSettingsSchema,
+    gameDays: GameDaySettingsSchema,
   })
   .strict();
 
@@ -201,6 +254,7 @@ export type FunctionSettings = StageSettings["functions"];
 export type DataSettings = StageSettings["data"];
 export type ObservabilitySettings = StageSettings["observability"];
 export type HttpApiSettings = StageSettings["httpApi"];
+export type GameDaySettings = StageSettings["gameDays"];
 
 /** A stage setting that is missing or wrong; names the stage and the field. */
 export class StageConfigError extends Error {

@@ -34,6 +34,8 @@ options:
   --serve             keep the functions host running after the summary (for the duplex CLI,
                       the console and the HTTP API on 127.0.0.1:$DUPLEX_API_PORT, default 8787)
   --via publish|http  place orders with the publisher (default) or through the HTTP command API
+  --measure-costs F   count what the orders cost in requests (functions log at INFO) and write
+                      it to the JSON file F, the input of the cost model (npm run cost)
   --json              print the summary as JSON
   -h, --help          this text
 
@@ -56,6 +58,7 @@ function parse() {
       chaos: { type: "boolean", default: false },
       serve: { type: "boolean", default: false },
       via: { type: "string", default: "publish" },
+      "measure-costs": { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -89,6 +92,7 @@ function parse() {
       process.exit(2);
     })(values.via),
     json: values.json,
+    measureCosts: values["measure-costs"],
   };
 }
 

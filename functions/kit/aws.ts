@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { meterCalls } from "./call-meter.ts";
 
 /**
  * AWS SDK clients, one of each per execution environment. Endpoint, region and credentials come
@@ -13,18 +14,28 @@ let eventBridge: EventBridgeClient | undefined;
 let sqs: SQSClient | undefined;
 
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
-  dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 5 }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  if (dynamo === undefined) {
+    const client = new DynamoDBClient({ maxAttempts: 5 });
+    meterCalls(client.middlewareStack as never, "DynamoDB");
+    dynamo = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
   return dynamo;
 }
 
 export function eventBridgeClient(): EventBridgeClient {
-  eventBridge ??= new EventBridgeClient({ maxAttempts: 3 });
+  if (eventBridge === undefined) {
+    eventBridge = new EventBridgeClient({ maxAttempts: 3 });
+    meterCalls(eventBridge.middlewareStack as never, "EventBridge");
+  }
   return eventBridge;
 }
 
 export function sqsClient(): SQSClient {
-  sqs ??= new SQSClient({ maxAttempts: 5 });
+  if (sqs === undefined) {
+    sqs = new SQSClient({ maxAttempts: 5 });
+    meterCalls(sqs.middlewareStack as never, "SQS");
+  }
   return sqs;
 }

@@ -74,12 +74,22 @@ export interface HttpTrigger {
   readonly maxBodyBytes: number;
 }
 
+/**
+ * Invoked directly by operators' tools (the `duplex` CLI): on AWS through Lambda's Invoke API,
+ * authenticated and authorised by IAM (`lambda:InvokeFunction` on this function); locally through
+ * the session's control endpoint. No event source.
+ */
+export interface OperatorTrigger {
+  readonly kind: "operator";
+}
+
 export type Trigger =
   | FastLaneTrigger
   | LogTrigger
   | ScheduleTrigger
   | CustomResourceTrigger
-  | HttpTrigger;
+  | HttpTrigger
+  | OperatorTrigger;
 
 /** The DynamoDB tables of Duplex. */
 export type TableName = "aggregates" | "sagas" | "idempotency" | "read-models" | "command-ledger";
@@ -90,7 +100,12 @@ export type ResourceNeed =
   | { readonly kind: "bus"; readonly access: "put-events" }
   | {
       readonly kind: "log";
-      readonly access: "produce" | "consume" | "admin";
+      /**
+       * `produce`, `consume` (through an event source mapping), `admin` (topics), or `operate`:
+       * what an operator does to the log — administer topics, read any record, append, and move
+       * the offsets of every declared consumer group.
+       */
+      readonly access: "produce" | "consume" | "admin" | "operate";
       readonly topics: readonly TopicName[];
     }
   | LogInspectNeed
@@ -107,15 +122,13 @@ export type ResourceNeed =
 
 /**
  * Reading the log as an operator does (a flow's events, an aggregate's history, consumer lag):
- * topics are read through short-lived consumer groups named `<readerGroupPrefix>.*`, and the
- * committed offsets of `observedGroups` are described to measure their lag.
+ * topics are read by position without a consumer group (Kafka Fetch), and the committed offsets
+ * of `observedGroups` are described to measure their lag.
  */
 export interface LogInspectNeed {
   readonly kind: "log";
   readonly access: "inspect";
   readonly topics: readonly TopicName[];
-  /** Prefix of the reader groups (e.g. `duplex-query-api`); IAM is granted on `<prefix>.*`. */
-  readonly readerGroupPrefix: string;
   /** Consumer groups whose offsets and members are described (lag). */
   readonly observedGroups: readonly string[];
 }

@@ -110,7 +110,7 @@ export function fastLaneHandler<D extends FunctionDeclaration<FastLaneTrigger>>(
   const handleOnce = makeIdempotent(
     async (_eventId: string, command: Routed, delivery: FastLaneDelivery) => {
       ran.add(command.eventId);
-      injectFault(command);
+      await injectFault(command);
       await options.handle(command, delivery, runtime);
       return { handled: command.eventId };
     },

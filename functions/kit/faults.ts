@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { InvalidEnvironmentVariableError } from "./errors.ts";
 
 /**
@@ -9,16 +10,20 @@ import { InvalidEnvironmentVariableError } from "./errors.ts";
  * |---|---|
  * | `DUPLEX_FAULT_FAIL_ON` | event types (comma-separated, `*` for all) whose handling throws {@link InjectedFaultError} |
  * | `DUPLEX_FAULT_FAIL_EVERY` | every Nth event this execution environment handles throws {@link InjectedFaultError} |
+ * | `DUPLEX_FAULT_DELAY_ON` | event types (comma-separated, `*` for all) whose handling first waits `DUPLEX_FAULT_DELAY_MS` |
+ * | `DUPLEX_FAULT_DELAY_MS` | that wait in milliseconds (default 3000, FIS's `aws:lambda:invocation-add-delay` default) |
  * | `DUPLEX_FAULT_PUT_EVENTS_FAIL_SHARE` | share (0-1) of PutEvents entries sent so that the emulator refuses them, one by one (a partial failure of a 200 response) |
  * | `DUPLEX_FAULT_CLOCK_SKEW_SECONDS` | the kit's clock runs this many seconds ahead (negative: behind) of the machine's (see `clock.ts`) |
  *
  * An injected failure is retryable, so the record takes the real failure path (retries, then its
- * dead-letter destination).
+ * dead-letter destination) — the local counterpart of FIS's `aws:lambda:invocation-error`; the
+ * delay is the counterpart of `aws:lambda:invocation-add-delay` (the AWS game days).
  *
  * @example
  * ```sh
  * DUPLEX_FAULT_FAIL_ON=ProcessPaymentRequested   # the payment handler "breaks"
  * DUPLEX_FAULT_FAIL_EVERY=7                      # every 7th event handled fails once
+ * DUPLEX_FAULT_DELAY_ON='*' DUPLEX_FAULT_DELAY_MS=3000   # every event handled 3 s later
  * ```
  */
 export class InjectedFaultError extends Error {
@@ -36,7 +41,21 @@ export const FAULT_ENV = {
   failEvery: "DUPLEX_FAULT_FAIL_EVERY",
   putEventsFailShare: "DUPLEX_FAULT_PUT_EVENTS_FAIL_SHARE",
   clockSkewSeconds: "DUPLEX_FAULT_CLOCK_SKEW_SECONDS",
+  delayOn: "DUPLEX_FAULT_DELAY_ON",
+  delayMs: "DUPLEX_FAULT_DELAY_MS",
 } as const;
+
+/** The delay `DUPLEX_FAULT_DELAY_MS` defaults to: the FIS latency experiment's default. */
+export const DEFAULT_FAULT_DELAY_MS = 3_000;
+
+function typesOf(list: string | undefined): ReadonlySet<string> {
+  return new Set(
+    (list ?? "")
+      .split(",")
+      .map((t) => t.trim())
+      .filter((t) => t !== ""),
+  );
+}
 
 function numberFrom(
   env: NodeJS.ProcessEnv,
@@ -55,25 +74,37 @@ function numberFrom(
 
 /**
  * The handling fault switch of this execution environment (`DUPLEX_FAULT_FAIL_ON`,
- * `DUPLEX_FAULT_FAIL_EVERY`), read once at cold start: call the returned function before handling
- * each event.
+ * `DUPLEX_FAULT_FAIL_EVERY`, `DUPLEX_FAULT_DELAY_ON`/`_MS`), read once at cold start (a bad value
+ * fails there, naming the variable): await the returned function before handling each event.
  */
-export function faultSwitch(functionName: string, env: NodeJS.ProcessEnv = process.env) {
-  const types = new Set(
-    (env[FAULT_ENV.failOn] ?? "")
-      .split(",")
-      .map((t) => t.trim())
-      .filter((t) => t !== ""),
-  );
+export function faultSwitch(
+  functionName: string,
+  env: NodeJS.ProcessEnv = process.env,
+  wait: (ms: number) => Promise<unknown> = sleep,
+) {
+  const failOn = typesOf(env[FAULT_ENV.failOn]);
+  const delayOn = typesOf(env[FAULT_ENV.delayOn]);
+  const delayMs =
+    delayOn.size === 0
+      ? 0
+      : (numberFrom(
+          env,
+          FAULT_ENV.delayMs,
+          "whole milliseconds from 0 to 900000 (Lambda's longest timeout)",
+          (n) => Number.isInteger(n) && n >= 0 && n <= 900_000,
+        ) ?? DEFAULT_FAULT_DELAY_MS);
   const every = numberFrom(
     env,
     FAULT_ENV.failEvery,
     "a whole number of events, 1 or more",
     (n) => Number.isInteger(n) && n >= 1,
   );
+  const hits = (types: ReadonlySet<string>, eventType: string) =>
+    types.has("*") || types.has(eventType);
   let handled = 0;
-  return (event: { eventType: string; eventId: string }): void => {
-    if (types.has("*") || types.has(event.eventType)) {
+  return async (event: { eventType: string; eventId: string }): Promise<void> => {
+    if (delayMs > 0 && hits(delayOn, event.eventType)) await wait(delayMs);
+    if (hits(failOn, event.eventType)) {
       throw new InjectedFaultError(
         functionName,
         event.eventType,

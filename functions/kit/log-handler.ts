@@ -97,7 +97,7 @@ export function logHandler(options: LogHandlerOptions) {
       return "skipped";
     }
     const scoped = await withEffectScope(async () => {
-      injectFault(event);
+      await injectFault(event);
       await options.handle(event, delivery, runtime);
     });
     recordEffect(record, event, recordedOutcome(scoped), scoped.error);

@@ -13,9 +13,6 @@ const observedGroups = servedProjectors.flatMap((d) => {
   return trigger.kind === "log" ? trigger.topics.map((t) => consumerGroupFor(trigger, t)) : [];
 });
 
-/** First part of the reader groups this function makes to read the log. */
-export const QUERY_READER_NAME = "duplex-query-api";
-
 export const declaration = defineFunction({
   name: "query-api",
   description:
@@ -43,7 +40,6 @@ export const declaration = defineFunction({
       kind: "log",
       access: "inspect",
       topics: Object.keys(topicSpecs) as TopicName[],
-      readerGroupPrefix: QUERY_READER_NAME,
       observedGroups,
     },
     { kind: "metrics" },

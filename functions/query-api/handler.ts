@@ -15,7 +15,7 @@ import { ReadModelPages } from "../kit/read-model-pages.ts";
 import { createRuntime } from "../kit/runtime.ts";
 import { minuteOf, TOTALS } from "../sales-analytics-projector/projection.ts";
 import { FreshnessProbe } from "./freshness.ts";
-import { declaration, QUERY_READER_NAME } from "./function.ts";
+import { declaration } from "./function.ts";
 import { parseInstant, parseMinute } from "./time.ts";
 
 const runtime = createRuntime(declaration);
@@ -31,7 +31,6 @@ const access: LogAccess = {
     return admin;
   },
   topicPrefix: runtime.config.topicPrefix,
-  readerName: QUERY_READER_NAME,
 };
 const freshness = new FreshnessProbe(access, readModels, (projection) =>
   declaredGroups().filter((g) => g.functionName === `${projection}-projector`),

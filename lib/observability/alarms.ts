@@ -37,11 +37,24 @@ export interface ThresholdAlarmSpec {
    * @default ComparisonOperator.GREATER_THAN_THRESHOLD
    */
   readonly comparisonOperator?: ComparisonOperator;
+  /**
+   * What a period without data counts as.
+   *
+   * @default TreatMissingData.NOT_BREACHING — no data means nothing happened
+   */
+  readonly treatMissingData?: TreatMissingData;
+  /**
+   * Also notify when the alarm has no data to judge (for metrics whose absence is itself a fault).
+   *
+   * @default false
+   */
+  readonly notifyOnInsufficientData?: boolean;
 }
 
 /**
  * Creates the alarms of Duplex with consistent names, missing-data handling (no data means nothing
- * happened) and actions.
+ * happened, unless the absence of data is itself the fault: lag, polls, the controller) and
+ * actions.
  *
  * @example
  * ```ts
@@ -69,14 +82,104 @@ export class AlarmFactory {
     });
   }
 
-  /** Fires when a consumer group lags by more than `threshold` records for `minutes`. */
+  /**
+   * Fires when a consumer group lags by more than `threshold` records for `minutes`, **and when
+   * there is no lag metric at all** for that long: MSK publishes none for a group that never
+   * committed (its mapping never consumed) or that stays unstable, so silence is not "no lag".
+   */
   lagAbove(name: string, lag: IMetric, threshold: number, minutes: number): Alarm {
     return this.threshold({
       id: `lag-${name}`,
       metric: lag,
       threshold,
       evaluationPeriods: minutes,
-      description: `Consumer group ${name} lags more than ${threshold} records for ${minutes} minute(s).`,
+      treatMissingData: TreatMissingData.BREACHING,
+      description: `Consumer group ${name} lags more than ${threshold} records for ${minutes} minute(s), or MSK published no lag for it (the group never committed, or is rebalancing): check with duplex doctor / duplex lag.`,
+    });
+  }
+
+  /**
+   * Fires when a log mapping made no poll for `minutes` (its `PolledEventCount` has no sample:
+   * disabled, never started, or failing to reach the cluster).
+   */
+  mappingNotConsuming(name: string, polls: IMetric, minutes: number): Alarm {
+    return this.threshold({
+      id: `not-consuming-${name}`,
+      metric: polls,
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: minutes,
+      treatMissingData: TreatMissingData.BREACHING,
+      description: `The event source mapping of ${name} made no poll for ${minutes} minute(s): it is disabled, still starting, or cannot reach the cluster (see its StateTransitionReason and LastProcessingResult: duplex doctor).`,
+    });
+  }
+
+  /** Fires when records of a log reader went to the `dead-letters` topic. */
+  logDeadLetters(functionName: string, deadLettered: IMetric): Alarm {
+    return this.threshold({
+      id: `log-dead-letters-${functionName}`,
+      metric: deadLettered,
+      threshold: 0,
+      description: `${functionName} sent records of the log to the dead-letters topic (undecodable, or failing after every retry): duplex dlq show dead-letters, fix, duplex dlq redrive dead-letters.`,
+    });
+  }
+
+  /** Fires when records of a log reader were dropped instead of reaching `dead-letters`. */
+  logRecordsLost(functionName: string, lost: IMetric): Alarm {
+    return this.threshold({
+      id: `log-records-lost-${functionName}`,
+      metric: lost,
+      threshold: 0,
+      description: `Lambda dropped records of ${functionName}'s mappings or could not write them to the dead-letters topic: they are still on their source topic until retention; replay them with duplex replay log before they expire.`,
+    });
+  }
+
+  /** Fires when the cluster reports no active controller for 5 minutes (or reports nothing). */
+  noActiveController(controllers: IMetric): Alarm {
+    return this.threshold({
+      id: "msk-no-active-controller",
+      metric: controllers,
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      treatMissingData: TreatMissingData.MISSING,
+      notifyOnInsufficientData: true,
+      description:
+        "The MSK cluster has had no active controller for 5 minutes (a brief dip during a broker restart is normal).",
+    });
+  }
+
+  /** Fires as soon as a partition has no leader. */
+  offlinePartitions(offline: IMetric): Alarm {
+    return this.threshold({
+      id: "msk-offline-partitions",
+      metric: offline,
+      threshold: 0,
+      description:
+        "Partitions of the log are offline (no leader): nothing can be written to or read from them.",
+    });
+  }
+
+  /** Fires when a partition has fewer in-sync replicas than `min.insync.replicas`. */
+  underMinIsr(underMinIsr: IMetric): Alarm {
+    return this.threshold({
+      id: "msk-under-min-isr",
+      metric: underMinIsr,
+      threshold: 0,
+      description:
+        "Partitions have fewer in-sync replicas than min.insync.replicas (2): every acks=all write to them is refused (publishers retry, then refuse).",
+    });
+  }
+
+  /** Fires when the fullest broker's data disk is `percent` % used or more. */
+  brokerDiskUsed(used: IMetric, percent: number): Alarm {
+    return this.threshold({
+      id: "msk-disk-used",
+      metric: used,
+      threshold: percent,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 5,
+      description: `A broker's data disk is ${percent} % full or more: storage auto-scaling steps at most every 6 hours and only up to its maximum; raise it, or shorten retention.`,
     });
   }
 
@@ -160,11 +263,13 @@ export class AlarmFactory {
       threshold: spec.threshold,
       evaluationPeriods: spec.evaluationPeriods ?? 1,
       comparisonOperator: spec.comparisonOperator ?? ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      treatMissingData: spec.treatMissingData ?? TreatMissingData.NOT_BREACHING,
     });
     if (this.props.topic) {
       alarm.addAlarmAction(new SnsAction(this.props.topic));
       alarm.addOkAction(new SnsAction(this.props.topic));
+      if (spec.notifyOnInsufficientData)
+        alarm.addInsufficientDataAction(new SnsAction(this.props.topic));
     }
     this.created.push(alarm);
     return alarm;

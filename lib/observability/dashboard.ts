@@ -1,5 +1,6 @@
 import { ArnFormat, Aws, Duration, Stack } from "aws-cdk-lib";
 import {
+  type Alarm,
   Dashboard,
   GraphWidget,
   type IMetric,
@@ -14,12 +15,15 @@ import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { AlarmFactory } from "./alarms.ts";
 import {
+  DuplexMetricFactory,
   FastLaneMetricFactory,
   HttpApiMetricFactory,
   LambdaMetricFactory,
+  MappingMetricFactory,
   MskMetricFactory,
   QueueMetricFactory,
   SagaMetricFactory,
+  sumOf,
 } from "./metrics.ts";
 
 /** A function to watch. */
@@ -30,10 +34,14 @@ export interface WatchedFunction {
   readonly readsTheLog: boolean;
 }
 
-/** A consumer group to watch. */
+/** A consumer group to watch: one MSK event source mapping (function × topic). */
 export interface WatchedConsumerGroup {
   readonly consumerGroup: string;
   readonly topic: string;
+  /** The declared name of the function the mapping invokes. */
+  readonly functionName: string;
+  /** The mapping's UUID (`EventSourceMappingUUID` of its metrics). */
+  readonly mappingId: string;
 }
 
 /** A fast-lane command to watch. */
@@ -112,22 +120,38 @@ export interface DuplexObservabilityProps {
    * @default - no HTTP API alarms or widgets
    */
   readonly httpApi?: WatchedHttpApi;
+  /**
+   * Minutes without a poll before a log mapping's not-consuming alarm fires.
+   *
+   * @default 10
+   */
+  readonly notConsumingMinutes?: number;
+  /**
+   * Percentage of a broker's data disk in use that raises the disk alarm.
+   *
+   * @default 85
+   */
+  readonly brokerDiskUsedPercent?: number;
 }
 
 /**
  * The stage's CloudWatch dashboard and alarms. The dashboard shows records per second per topic,
  * lag per consumer group and per function, fast-lane delivery latency and queue age, the depth of
- * every dead-letter queue, Lambda errors, throttles and duration, and EventBridge failed and
- * dead-lettered invocations, and the saga's deadlines in stream time. Alarms (to an SNS topic
- * operators subscribe to) fire on any message in a dead-letter queue, on lag over the threshold,
- * on function errors and throttles, and on saga deadlines decided on the wall clock.
+ * every dead-letter queue, the log lane's dead letters and polls, broker health, Lambda errors,
+ * throttles and duration, EventBridge failed and dead-lettered invocations, and the saga's
+ * deadlines in stream time. Alarms (to an SNS topic operators subscribe to) fire on any message in
+ * a dead-letter queue, on records of the log sent to `dead-letters` or dropped, on lag over the
+ * threshold or no lag metric at all, on a log mapping that does not poll, on function errors and
+ * throttles, on broker health (no active controller, offline or under-min-ISR partitions, a full
+ * disk), and on saga deadlines decided on the wall clock.
  *
  * @example
  * ```ts
  * new DuplexObservability(this, "Observability", {
  *   namePrefix: "duplex-dev", clusterName: "duplex-dev", brokerCount: 3, busName: "duplex-dev",
  *   topics: ["order-events"],
- *   consumerGroups: [{ consumerGroup: "duplex-order-saga.order-events", topic: "order-events" }],
+ *   consumerGroups: [{ consumerGroup: "duplex-order-saga.order-events", topic: "order-events",
+ *     functionName: "order-saga", mappingId: mapping.eventSourceMappingId }],
  *   functions: [{ name: "order-saga", function: sagaFn, readsTheLog: true }],
  *   commands: [{ command: "PlaceOrderRequested", queue: placeOrderQueue }],
  *   deadLetterQueues: [{ name: "PlaceOrderRequested-dlq", queue: placeOrderDlq }],
@@ -139,6 +163,8 @@ export class DuplexObservability extends Construct {
   readonly dashboard: Dashboard;
   readonly alarmTopic: Topic;
   readonly alarms: AlarmFactory;
+  /** The alarms that say the log itself is in danger (game days stop on them). */
+  readonly logInDanger: readonly Alarm[];
 
   constructor(scope: Construct, id: string, props: DuplexObservabilityProps) {
     super(scope, id);
@@ -150,6 +176,9 @@ export class DuplexObservability extends Construct {
     const lambda5m = new LambdaMetricFactory(Duration.minutes(5));
     const queues = new QueueMetricFactory();
     const lane = new FastLaneMetricFactory(props.busName);
+    const mappings = new MappingMetricFactory();
+    const mappings5m = new MappingMetricFactory(Duration.minutes(5));
+    const own5m = new DuplexMetricFactory(undefined, Duration.minutes(5));
 
     this.alarmTopic = new Topic(this, "AlarmTopic", {
       topicName: `${props.namePrefix}-alarms`,
@@ -193,7 +222,46 @@ export class DuplexObservability extends Construct {
         props.offsetLagThreshold,
         props.lagEvaluationMinutes ?? 5,
       );
+      this.alarms.mappingNotConsuming(
+        group.consumerGroup,
+        mappings.polls(group.mappingId, group.consumerGroup),
+        props.notConsumingMinutes ?? 10,
+      );
     }
+    // Dead letters of the log lane have two writers: the log adapter (undecodable records, its
+    // own DeadLettered metric) and Lambda (records failing after every retry, the mapping's
+    // OnFailureDestinationDeliveredEventCount). Records that reach neither are counted as dropped.
+    for (const fn of props.functions.filter((f) => f.readsTheLog)) {
+      const own = props.consumerGroups.filter((g) => g.functionName === fn.name);
+      this.alarms.logDeadLetters(
+        fn.name,
+        sumOf(
+          `dead letters of ${fn.name}`,
+          [
+            own5m.deadLettered(fn.name),
+            ...own.map((g) => mappings5m.sentToOnFailureDestination(g.mappingId)),
+          ],
+          Duration.minutes(5),
+        ),
+      );
+      this.alarms.logRecordsLost(
+        fn.name,
+        sumOf(
+          `records lost by ${fn.name}`,
+          [
+            ...own.map((g) => mappings5m.dropped(g.mappingId)),
+            ...own.map((g) => mappings5m.onFailureDeliveryErrors(g.mappingId)),
+          ],
+          Duration.minutes(5),
+        ),
+      );
+    }
+    this.logInDanger = [
+      this.alarms.noActiveController(msk.activeControllerCount()),
+      this.alarms.offlinePartitions(msk.offlinePartitions()),
+      this.alarms.underMinIsr(msk.underMinIsrPartitions()),
+    ];
+    this.alarms.brokerDiskUsed(msk.dataDiskUsedPercent(), props.brokerDiskUsedPercent ?? 85);
     for (const fn of props.functions) {
       this.alarms.errors(fn.name, lambda5m.errors(fn.function, fn.name), props.errorThreshold ?? 1);
       this.alarms.throttles(
@@ -234,8 +302,8 @@ export class DuplexObservability extends Construct {
       ],
       [
         graph(
-          "Log: records/s per topic",
-          props.topics.map((t) => msk.messagesInPerSecond(t)),
+          "Log: bytes/s written per topic",
+          props.topics.map((t) => msk.bytesInPerSecond(t)),
         ),
         graph(
           "Log: lag per consumer group (records)",
@@ -251,6 +319,37 @@ export class DuplexObservability extends Construct {
           "Dead-letter queues: messages waiting",
           props.deadLetterQueues.map((d) => queues.depth(d.queue, d.name)),
         ),
+      ],
+      [
+        graph(
+          "Log lane: records sent to dead-letters (adapter + Lambda on-failure) and dropped",
+          props.functions
+            .filter((f) => f.readsTheLog)
+            .flatMap((f) => [
+              own5m.deadLettered(f.name),
+              ...props.consumerGroups
+                .filter((g) => g.functionName === f.name)
+                .flatMap((g) => [
+                  mappings5m.sentToOnFailureDestination(
+                    g.mappingId,
+                    `${g.consumerGroup} → dead-letters`,
+                  ),
+                  mappings5m.dropped(g.mappingId, `${g.consumerGroup} dropped`),
+                ]),
+            ]),
+        ),
+        graph(
+          "Log lane: polls per mapping (none = not consuming)",
+          props.consumerGroups.map((g) => mappings.polls(g.mappingId, g.consumerGroup)),
+        ),
+      ],
+      [
+        graph("Brokers: active controllers, offline and under-min-ISR partitions", [
+          msk.activeControllerCount(),
+          msk.offlinePartitions(),
+          msk.underMinIsrPartitions(),
+        ]),
+        graph("Brokers: fullest data disk (%)", [msk.dataDiskUsedPercent()]),
       ],
       [
         graph(

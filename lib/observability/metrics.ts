@@ -42,7 +42,7 @@ export interface MskMetricFactoryProps {
  * @example
  * ```ts
  * const msk = new MskMetricFactory({ clusterName: "duplex-dev", brokerCount: 3 });
- * msk.messagesInPerSecond("order-events"); // sum over the three brokers
+ * msk.bytesInPerSecond("order-events"); // sum over the three brokers
  * msk.consumerGroupLag("duplex-order-saga.order-events", "order-events");
  * ```
  */
@@ -53,26 +53,90 @@ export class MskMetricFactory {
     this.props = props;
   }
 
-  /** Records per second written to a topic, summed over every broker. */
-  messagesInPerSecond(topic: string): MathExpression {
+  /**
+   * Bytes per second written to a topic, summed over every broker. `BytesInPerSec` per topic is a
+   * `DEFAULT`-level metric; `MessagesInPerSec` per topic needs `PER_TOPIC_PER_BROKER` (billed).
+   */
+  bytesInPerSecond(topic: string): MathExpression {
+    return this.sumOverBrokers(`${metricId(topic)}_in`, topic, "BytesInPerSec", "Average", {
+      Topic: topic,
+    });
+  }
+
+  /** Active controllers in the cluster (`DEFAULT`, dimension `Cluster Name`); healthy is 1. */
+  activeControllerCount(): Metric {
+    return this.clusterMetric("ActiveControllerCount", "Maximum");
+  }
+
+  /** Partitions without a leader in the cluster (`DEFAULT`, dimension `Cluster Name`). */
+  offlinePartitions(): Metric {
+    return this.clusterMetric("OfflinePartitionsCount", "Maximum");
+  }
+
+  /**
+   * Partitions with fewer in-sync replicas than `min.insync.replicas`, summed over the brokers
+   * (`DEFAULT`, dimensions `Cluster Name`, `Broker ID`): acks=all writes to them fail.
+   */
+  underMinIsrPartitions(): MathExpression {
+    return this.sumOverBrokers("under_min_isr", "under min ISR", "UnderMinIsrPartitionCount");
+  }
+
+  /** Disk use of the fullest broker's data volume, percent (`KafkaDataLogsDiskUsed`, `DEFAULT`). */
+  dataDiskUsedPercent(): MathExpression {
+    const usingMetrics = this.perBroker("disk", "KafkaDataLogsDiskUsed", "Maximum");
+    return new MathExpression({
+      expression: `MAX([${Object.keys(usingMetrics).join(",")}])`,
+      usingMetrics,
+      label: "fullest broker data disk %",
+      period: this.props.period ?? DEFAULT_PERIOD,
+    });
+  }
+
+  private clusterMetric(metricName: string, statistic: string): Metric {
+    return new Metric({
+      namespace: "AWS/Kafka",
+      metricName,
+      dimensionsMap: { "Cluster Name": this.props.clusterName },
+      statistic,
+      period: this.props.period ?? DEFAULT_PERIOD,
+    });
+  }
+
+  private perBroker(
+    prefix: string,
+    metricName: string,
+    statistic: string,
+    extra: Record<string, string> = {},
+  ): Record<string, Metric> {
     const usingMetrics: Record<string, Metric> = {};
     for (let broker = 1; broker <= this.props.brokerCount; broker++) {
-      usingMetrics[`${metricId(topic)}_b${broker}`] = new Metric({
+      usingMetrics[`${metricId(prefix)}_b${broker}`] = new Metric({
         namespace: "AWS/Kafka",
-        metricName: "MessagesInPerSec",
+        metricName,
         dimensionsMap: {
           "Cluster Name": this.props.clusterName,
           "Broker ID": String(broker),
-          Topic: topic,
+          ...extra,
         },
-        statistic: "Average",
+        statistic,
         period: this.props.period ?? DEFAULT_PERIOD,
       });
     }
+    return usingMetrics;
+  }
+
+  private sumOverBrokers(
+    prefix: string,
+    label: string,
+    metricName: string,
+    statistic = "Maximum",
+    extra: Record<string, string> = {},
+  ): MathExpression {
+    const usingMetrics = this.perBroker(prefix, metricName, statistic, extra);
     return new MathExpression({
-      expression: Object.keys(usingMetrics).join(" + "),
+      expression: `SUM([${Object.keys(usingMetrics).join(",")}])`,
       usingMetrics,
-      label: topic,
+      label,
       period: this.props.period ?? DEFAULT_PERIOD,
     });
   }
@@ -341,4 +405,115 @@ export class SagaMetricFactory {
       period: period ?? this.props.period ?? DEFAULT_PERIOD,
     });
   }
+}
+
+/**
+ * Metrics of Lambda's event source mappings (`AWS/Lambda`, dimension `EventSourceMappingUUID`),
+ * published when the mapping's `MetricsConfig` turns their group on (Lambda Developer Guide,
+ * "Event source mapping metrics"). A disabled mapping publishes none.
+ *
+ * @example
+ * ```ts
+ * const esm = new MappingMetricFactory();
+ * esm.polls(mapping.eventSourceMappingId, "duplex-order-saga.order-events");
+ * ```
+ */
+export class MappingMetricFactory {
+  private readonly period: Duration;
+
+  /** @param period default {@link DEFAULT_PERIOD} */
+  constructor(period: Duration = DEFAULT_PERIOD) {
+    this.period = period;
+  }
+
+  /**
+   * How many polls the mapping made (`PolledEventCount` samples): Lambda emits 0 for an empty
+   * poll, so no sample at all means the mapping is not polling (`EventCount` group).
+   */
+  polls(mappingId: string, label?: string): Metric {
+    return this.metric("PolledEventCount", mappingId, "SampleCount", label);
+  }
+
+  /** Records written to the on-failure destination (`EventCount` group). */
+  sentToOnFailureDestination(mappingId: string, label?: string): Metric {
+    return this.metric("OnFailureDestinationDeliveredEventCount", mappingId, "Sum", label);
+  }
+
+  /** Records dropped after retries or age, including failed deliveries (`EventCount` group). */
+  dropped(mappingId: string, label?: string): Metric {
+    return this.metric("DroppedEventCount", mappingId, "Sum", label);
+  }
+
+  /** Failed writes to the on-failure destination (`ErrorCount` group, Kafka sources). */
+  onFailureDeliveryErrors(mappingId: string, label?: string): Metric {
+    return this.metric("OnFailureDestinationDeliveryErrorCount", mappingId, "Sum", label);
+  }
+
+  private metric(metricName: string, mappingId: string, statistic: string, label?: string) {
+    return new Metric({
+      namespace: "AWS/Lambda",
+      metricName,
+      dimensionsMap: { EventSourceMappingUUID: mappingId },
+      statistic,
+      period: this.period,
+      label,
+    });
+  }
+}
+
+/**
+ * Metrics Duplex's own functions publish (Powertools Metrics as embedded metric format, namespace
+ * `Duplex`, dimension `service` = the function's declared name).
+ *
+ * @example
+ * ```ts
+ * new DuplexMetricFactory().deadLettered("order-saga");
+ * ```
+ */
+export class DuplexMetricFactory {
+  private readonly namespace: string;
+  private readonly period: Duration;
+
+  /**
+   * @param namespace default `Duplex`
+   * @param period default {@link DEFAULT_PERIOD}
+   */
+  constructor(namespace = "Duplex", period: Duration = DEFAULT_PERIOD) {
+    this.namespace = namespace;
+    this.period = period;
+  }
+
+  /**
+   * Records the function itself sent to a dead-letter destination (the log adapter writes an
+   * undecodable record to the `dead-letters` topic; the fast-lane adapter to its queue's DLQ).
+   */
+  deadLettered(functionName: string): Metric {
+    return new Metric({
+      namespace: this.namespace,
+      metricName: "DeadLettered",
+      dimensionsMap: { service: functionName },
+      statistic: "Sum",
+      period: this.period,
+      label: functionName,
+    });
+  }
+}
+
+/**
+ * The sum of several metrics per period, counting a missing series as 0 (CloudWatch's `SUM` over
+ * a list of series skips absent values).
+ *
+ * @example
+ * ```ts
+ * sumOf("dead letters of order-saga", [adapter, ...mappings.map((m) => esm.dropped(m))]);
+ * ```
+ */
+export function sumOf(label: string, metrics: readonly Metric[], period = DEFAULT_PERIOD) {
+  const usingMetrics = Object.fromEntries(metrics.map((m, i) => [`m${i}`, m]));
+  return new MathExpression({
+    expression: `SUM([${Object.keys(usingMetrics).join(",")}])`,
+    usingMetrics,
+    label,
+    period,
+  });
 }

@@ -1,11 +1,14 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { EventEnvelope } from "../../events/envelope.ts";
+import { METER_ENV } from "../../functions/kit/call-meter.ts";
+import { functionDeclarations } from "../../functions/registry.ts";
 import type { HistoryVerification } from "../history/verify.ts";
 import { verifyHistory } from "../history/verify.ts";
 import { LocalSession } from "../host/session.ts";
 import { duplexHome } from "../stack/paths.ts";
+import { startCostMeter } from "./cost-meter.ts";
 import { type HttpPlacement, placeViaHttp } from "./http-placer.ts";
 import type { InvariantResult } from "./invariants.ts";
 import {
@@ -44,6 +47,11 @@ export interface OrderRunOptions {
   readonly via?: "publish" | "http";
   /** The HTTP API's port (0: any free one). @default 0 */
   readonly apiPort?: number;
+  /**
+   * Count what the orders cost in requests (every function meters its AWS calls and logs at INFO,
+   * as prod does) and write it to this JSON file, the input of the cost model (`npm run cost`).
+   */
+  readonly measureCosts?: string;
   /** Plain lines (set-up, faults, checks). */
   readonly say: (line: string) => void;
   /** Draw the live progress block. */
@@ -100,6 +108,20 @@ export interface OrderRunResult {
   readonly eventLoopDelayMs: { readonly p99: number; readonly max: number };
 }
 
+/** The saga's timeouts for the demo (shorter than production's), and the grace of our own lag. */
+const SAGA_ENV = {
+  // A payment that never answers is compensated 15 s after it was handled instead of a minute.
+  // Deadlines are judged in stream time (docs/architecture.md), so a burst that queues commands
+  // or answers changes no outcome however slow the machine.
+  DUPLEX_SAGA_PAYMENT_TIMEOUT_SECONDS: "15",
+  DUPLEX_SAGA_INVENTORY_TIMEOUT_SECONDS: "60",
+  DUPLEX_SAGA_DELIVERY_TIMEOUT_SECONDS: "60",
+  DUPLEX_SAGA_STEP_TIMEOUT_SECONDS: "60",
+  // Our own lag holds a deadline for at most this long: a saga consumer without progress (or a
+  // command never handled) for 5 minutes is decided on the wall clock.
+  DUPLEX_SAGA_STALL_GRACE_SECONDS: "300",
+};
+
 /** The run history folder of a session. */
 export function historyDirOf(sessionName: string): string {
   return join(duplexHome, "history", sessionName);
@@ -126,31 +148,29 @@ export async function runOrders(options: OrderRunOptions): Promise<OrderRunResul
     mkdirSync(historyDir, { recursive: true });
   }
   await LocalSession.wipe(options.sessionName);
+  // Measuring costs: the functions' logs of this run go to a folder of their own.
+  const measureLogDir =
+    options.measureCosts === undefined
+      ? undefined
+      : join(duplexHome, "measure", new Date().toISOString().replaceAll(":", "-"));
   const provisionStarted = Date.now();
   const session = await LocalSession.start({
     name: options.sessionName,
     settings: {
       fastLaneDeadlineSeconds: 10,
       outboxGraceSeconds: 5,
-      logLevel: "WARN",
+      logLevel: measureLogDir === undefined ? "WARN" : "INFO",
       ...(historyDir === undefined ? {} : { historyDir }),
     },
     ...(options.clientBrokers === undefined ? {} : { clientBrokers: options.clientBrokers }),
     apiPort: options.apiPort ?? 0,
+    ...(measureLogDir === undefined ? {} : { logDir: measureLogDir }),
     functionEnv: Object.fromEntries(
-      ["order-saga", "saga-sweeper"].map((fn) => [
-        fn,
+      functionDeclarations.map((d) => [
+        d.name,
         {
-          // A payment that never answers is compensated 15 s after it was handled instead of a
-          // minute. Deadlines are judged in stream time (docs/architecture.md), so a burst that
-          // queues commands or answers changes no outcome however slow the machine.
-          DUPLEX_SAGA_PAYMENT_TIMEOUT_SECONDS: "15",
-          DUPLEX_SAGA_INVENTORY_TIMEOUT_SECONDS: "60",
-          DUPLEX_SAGA_DELIVERY_TIMEOUT_SECONDS: "60",
-          DUPLEX_SAGA_STEP_TIMEOUT_SECONDS: "60",
-          // Our own lag holds a deadline for at most this long: a saga consumer without progress
-          // (or a command never handled) for 5 minutes is decided on the wall clock.
-          DUPLEX_SAGA_STALL_GRACE_SECONDS: "300",
+          ...(d.name === "order-saga" || d.name === "saga-sweeper" ? SAGA_ENV : {}),
+          ...(measureLogDir === undefined ? {} : { [METER_ENV]: "1" }),
         },
       ]),
     ),
@@ -221,6 +241,8 @@ export async function runOrders(options: OrderRunOptions): Promise<OrderRunResul
   );
   say(`seeded ${workload.customers.length} customers and ${workload.restocks.length} products`);
 
+  const meter =
+    measureLogDir === undefined ? undefined : await startCostMeter(session, measureLogDir);
   const monitor = new RunMonitor(session);
   monitor.start();
   const view = new ProgressView(workload.orders.length);
@@ -342,6 +364,20 @@ export async function runOrders(options: OrderRunOptions): Promise<OrderRunResul
     detail: [...byDesign].map(([k, v]) => `${k} ${v.matched}/${v.expected}`).join(", "),
     examples: designMismatches.map(([k, v]) => `${k}: ${v.matched}/${v.expected}`),
   };
+
+  if (meter !== undefined && options.measureCosts !== undefined) {
+    const measured = await meter.finish(uniqueOrderIds.length, {
+      COMPLETED: outcomes.orderCounts.COMPLETED,
+      CANCELLED: outcomes.orderCounts.CANCELLED,
+      REJECTED: outcomes.orderCounts.REJECTED,
+    });
+    const how = `npm start -- --orders ${options.orders} --rate ${options.rate} --failure-share ${options.failureShare} --seed ${options.seed} --measure-costs FILE (functions at INFO; local stack)`;
+    writeFileSync(
+      options.measureCosts,
+      `${JSON.stringify({ measuredAt: new Date().toISOString(), how, commandsPublishedByProducers: workload.orders.length, ...measured }, null, 2)}\n`,
+    );
+    say(`costs: what ${uniqueOrderIds.length} orders took is in ${options.measureCosts}`);
+  }
 
   const history = historyDir === undefined ? undefined : await verifyHistory(session, historyDir);
 

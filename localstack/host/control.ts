@@ -10,9 +10,14 @@ import type { FunctionHost } from "./host.ts";
  * the token in `x-duplex-control-token`.
  *
  * - `GET /consumers` → `{ consumers: [{ groupId, functionName, topic, running }] }`
+ * - `GET /mappings` → `{ mappings: [{ kind, functionName, source, running, lastProcessingResult }] }`,
+ *   every trigger as an event source mapping would describe it (for `duplex doctor`)
  * - `POST /consumers/stop` with `{ "groupId": "..." }` → stops the group's pollers, waits until
  *   they left the group; 404 when the host has no poller in that group
  * - `POST /consumers/start` with `{ "groupId": "..." }` → starts them again
+ * - `POST /functions/<name>/invoke` with the event as body → `{ result }`, what the function
+ *   returned (Lambda's synchronous Invoke); 502 `{ errorMessage }` when it failed. Only functions
+ *   with an `operator` trigger (the log-operations function) may be invoked this way.
  */
 export interface ControlEndpoint {
   readonly url: string;
@@ -49,6 +54,26 @@ export async function startControlServer(host: FunctionHost): Promise<ControlSer
         return;
       }
       const path = request.url ?? "/";
+      const invoke = /^\/functions\/([a-z0-9-]+)\/invoke$/.exec(path);
+      if (request.method === "POST" && invoke !== null) {
+        const fn = host.functions.get(invoke[1] ?? "");
+        if (fn === undefined || fn.declaration.trigger.kind !== "operator") {
+          reply(response, 404, { error: `no operator function ${invoke[1]} in this host` });
+          return;
+        }
+        try {
+          reply(response, 200, { result: await fn.invoke(await body(request)) });
+        } catch (error) {
+          reply(response, 502, {
+            errorMessage: error instanceof Error ? error.message : String(error),
+          });
+        }
+        return;
+      }
+      if (request.method === "GET" && path === "/mappings") {
+        reply(response, 200, { mappings: host.mappings() });
+        return;
+      }
       if (request.method === "GET" && path === "/consumers") {
         reply(response, 200, { consumers: host.consumers() });
         return;

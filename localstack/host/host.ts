@@ -55,6 +55,17 @@ export interface HostOptions {
   readonly apiPort?: number;
 }
 
+/** A trigger of the local host, described as an event source mapping. */
+export interface LocalMapping {
+  readonly kind: "fast-lane" | "log";
+  readonly functionName: string;
+  /** The physical topic or the queue name. */
+  readonly source: string;
+  readonly groupId?: string;
+  readonly running: boolean;
+  readonly lastProcessingResult: string;
+}
+
 export interface HostStats {
   readonly functions: Record<
     string,
@@ -218,6 +229,40 @@ export class FunctionHost {
     }));
   }
 
+  /**
+   * Every trigger of the host as an event source mapping would describe it: the function, its
+   * source (a topic or a queue), whether it runs, and its last processing result.
+   */
+  mappings(): LocalMapping[] {
+    const bySource = new Map<string, LocalMapping>();
+    for (const p of this.sqsPollers) {
+      const key = `${p.functionName} ${p.queueName}`;
+      const seen = bySource.get(key);
+      // Several pollers share a queue, as Lambda's do: the mapping runs if any of them does.
+      bySource.set(key, {
+        kind: "fast-lane",
+        functionName: p.functionName,
+        source: p.queueName,
+        running: (seen?.running ?? false) || p.running,
+        lastProcessingResult:
+          seen?.lastProcessingResult.startsWith("PROBLEM") === true
+            ? seen.lastProcessingResult
+            : p.lastProcessingResult,
+      });
+    }
+    const log = this.logPollers.map(
+      (p): LocalMapping => ({
+        kind: "log",
+        functionName: p.functionName,
+        source: p.topic,
+        groupId: p.groupId,
+        running: p.running,
+        lastProcessingResult: p.lastProcessingResult,
+      }),
+    );
+    return [...bySource.values(), ...log];
+  }
+
   /** Stops the pollers of one consumer group (they leave the group); false if none has it. */
   async pauseConsumer(groupId: string): Promise<boolean> {
     const pollers = this.logPollers.filter((p) => p.groupId === groupId);
@@ -318,6 +363,9 @@ export class FunctionHost {
         case "http":
           this.#httpFunctions.push(fn);
           break;
+        case "operator":
+          // No event source: operators invoke it through the control endpoint.
+          break;
         default: {
           const unreachable: never = trigger;
           throw new Error(`unknown trigger ${JSON.stringify(unreachable)}`);
@@ -325,7 +373,12 @@ export class FunctionHost {
       }
     }
     if (this.options.prewarm !== false) {
-      await Promise.all([...this.functions.values()].map((fn) => fn.warm()));
+      // Operator functions start on first use: a session may never be operated.
+      await Promise.all(
+        [...this.functions.values()]
+          .filter((fn) => fn.declaration.trigger.kind !== "operator")
+          .map((fn) => fn.warm()),
+      );
     }
     for (const poller of this.sqsPollers) poller.start();
     for (const poller of this.logPollers) poller.start();

@@ -38,6 +38,8 @@ export class LogPoller {
   records = 0;
   deadLettered = 0;
   lastError: string | undefined;
+  /** What Lambda reports as a mapping's `LastProcessingResult`: `OK`, `PROBLEM: …`, or none yet. */
+  lastProcessingResult = "No records processed";
 
   constructor(options: {
     fn: LocalFunction;
@@ -155,8 +157,12 @@ export class LogPoller {
         | { batchItemFailures?: { itemIdentifier: string }[] }
         | undefined;
       const failures = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-      if (failures.size === 0) return -1;
+      if (failures.size === 0) {
+        this.lastProcessingResult = "OK";
+        return -1;
+      }
       this.lastError = `batch item failures reported by ${this.#fn.name}`;
+      this.lastProcessingResult = `PROBLEM: ${this.lastError}`;
       const ids = records.map((r) => `${r.topic}-${r.partition}-${r.offset}`);
       // As Lambda does, a failure naming no record of the batch fails the whole batch.
       if ([...failures].some((id) => !ids.includes(id))) {
@@ -166,6 +172,7 @@ export class LogPoller {
       return ids.findIndex((id) => failures.has(id));
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
+      this.lastProcessingResult = `PROBLEM: Function call failed: ${this.lastError}`;
       return 0;
     }
   }

@@ -38,6 +38,21 @@ export class SqsPoller {
     return this.#fn.name;
   }
 
+  /** The queue it polls. */
+  get queueName(): string {
+    return this.#queue.name;
+  }
+
+  /** Whether it is polling. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** What Lambda reports as a mapping's `LastProcessingResult`: `OK`, `PROBLEM: …`, or none yet. */
+  lastProcessingResult = "No records processed";
+  /** SQS requests the poller made (what Lambda's pollers are billed for on AWS). */
+  readonly requests = { receives: 0, emptyReceives: 0, deletes: 0 };
+
   start(): void {
     if (this.#running) return;
     this.#running = true;
@@ -67,11 +82,16 @@ export class SqsPoller {
           }),
         );
         messages = result.Messages ?? [];
-      } catch {
+      } catch (error) {
+        this.lastProcessingResult = `PROBLEM: cannot receive from ${this.#queue.name}: ${error instanceof Error ? error.message : String(error)}`;
         if (this.#running) await new Promise((r) => setTimeout(r, 500));
         continue;
       }
-      if (messages.length === 0) continue;
+      this.requests.receives++;
+      if (messages.length === 0) {
+        this.requests.emptyReceives++;
+        continue;
+      }
       this.batches++;
       const event = { Records: messages.map((m) => this.#toRecord(m)) };
       let failed: Set<string>;
@@ -83,11 +103,17 @@ export class SqsPoller {
         // As Lambda does, a failure naming no message of the batch fails the whole batch.
         const ids = new Set(messages.map((m) => m.MessageId ?? ""));
         if ([...failed].some((id) => !ids.has(id))) failed = ids;
-      } catch {
+        this.lastProcessingResult =
+          failed.size === 0
+            ? "OK"
+            : `PROBLEM: ${this.#fn.name} failed ${failed.size} of ${messages.length} message(s)`;
+      } catch (error) {
         failed = new Set(messages.map((m) => m.MessageId ?? ""));
+        this.lastProcessingResult = `PROBLEM: Function call failed: ${error instanceof Error ? error.message : String(error)}`;
       }
       const done = messages.filter((m) => !failed.has(m.MessageId ?? ""));
       if (done.length > 0) {
+        this.requests.deletes++;
         await this.#sqs
           .send(
             new DeleteMessageBatchCommand({

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPOSITORY_ROOT } from "./support.ts";
 
@@ -85,4 +85,21 @@ export function cfnLint(
     throw new Error(`cfn-lint failed to run: ${result.stderr || String(result.error)}`);
   }
   return JSON.parse(result.stdout || "[]") as CfnLintFinding[];
+}
+
+/** The CloudFormation registry schema of a resource type, as cfn-lint ships it (us-east-1). */
+export function cfnResourceSchema(type: string): {
+  readonly createOnlyProperties?: readonly string[];
+} {
+  ensureCfnLint();
+  const lib = join(VENV, "lib");
+  const python = readdirSync(lib).find((d) => d.startsWith("python"));
+  if (python === undefined) throw new Error(`no python lib folder in ${lib}`);
+  const schemas = join(lib, python, "site-packages", "cfnlint", "data", "schemas");
+  const providers = JSON.parse(
+    readFileSync(join(schemas, "providers", "us-east-1.json"), "utf8"),
+  ) as Record<string, string>;
+  const file = providers[type];
+  if (file === undefined) throw new Error(`cfn-lint has no schema for ${type}`);
+  return JSON.parse(readFileSync(join(schemas, "resources", `${file}.json`), "utf8"));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allEventDefinitions } from "../../events/registry.ts";
-import { DEAD_LETTER_TOPIC, topicsFor } from "../../events/topics.ts";
+import { DEAD_LETTER_TOPIC, topicSpecs, topicsFor } from "../../events/topics.ts";
 import {
   consumerGroupFor,
   ENV,
@@ -13,6 +13,7 @@ import { fastLaneRoutes } from "../../lib/routes.ts";
 import {
   allowStatementsOf,
   functionNamed,
+  functionRoles,
   identityStatements,
   kafkaNames,
   renderArn,
@@ -33,10 +34,11 @@ const mappings = resourcesOfType(json, "AWS::Lambda::EventSourceMapping");
 const queues = resourcesOfType(json, "AWS::SQS::Queue");
 const tables = resourcesOfType(json, "AWS::DynamoDB::Table");
 const routes = fastLaneRoutes(allEventDefinitions(), functionDeclarations);
-const readerGroupPrefixes = functionDeclarations.flatMap((d) =>
-  d.resources.flatMap((n) =>
-    n.kind === "log" && n.access === "inspect" ? [n.readerGroupPrefix] : [],
-  ),
+/** Every declared consumer group: the only groups any role names. */
+const declaredGroups = functionDeclarations.flatMap((d) =>
+  d.trigger.kind === "log"
+    ? d.trigger.topics.map((t) => consumerGroupFor(d.trigger as never, t))
+    : [],
 );
 
 function fn(declaration: FunctionDeclaration) {
@@ -93,6 +95,11 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
         "POWERTOOLS_LOG_LEVEL",
         "NODE_OPTIONS",
       ]);
+      // Game days (dev opts in) put the FIS Lambda extension on the fast-lane handlers.
+      if (declaration.trigger.kind === "fast-lane" && settings.gameDays.enabled) {
+        expected.add("AWS_LAMBDA_EXEC_WRAPPER");
+        expected.add("AWS_FIS_CONFIGURATION_LOCATION");
+      }
       for (const need of declaration.resources) {
         if (need.kind === "table") {
           expected.add(tableEnvVar(need.table));
@@ -167,9 +174,9 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
               },
             });
             expect(referencedId(mapping?.Properties?.EventSourceArn)).toMatch(/^EventLogCluster/);
-            expect(mapping?.Properties?.MetricsConfig === undefined).toBe(
-              !settings.functions.mappingMetrics,
-            );
+            expect(mapping?.Properties?.MetricsConfig).toEqual({
+              Metrics: ["EventCount", "ErrorCount", "KafkaMetrics"],
+            });
           }
           break;
         }
@@ -196,6 +203,7 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
           break;
         }
         case "custom-resource":
+        case "operator":
           expect(own).toHaveLength(0);
           break;
       }
@@ -236,14 +244,16 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
         needs("fast-lane-queues").length > 0 || declaration.trigger.kind === "schedule",
       );
 
-      const produce = new Set(
-        needs("log", "produce").flatMap((n) => ("topics" in n ? n.topics : [])),
-      );
+      const operate = needs("log", "operate").flatMap((n) => ("topics" in n ? n.topics : []));
+      const produce = new Set([
+        ...needs("log", "produce").flatMap((n) => ("topics" in n ? n.topics : [])),
+        ...operate,
+      ]);
       if (declaration.trigger.kind === "log") produce.add(declaration.trigger.onFailure);
       expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:WriteData"), "topic")).toEqual(
         [...produce].sort(),
       );
-      const read = declaration.trigger.kind === "log" ? [...declaration.trigger.topics] : [];
+      const read = declaration.trigger.kind === "log" ? [...declaration.trigger.topics] : operate;
       const inspected = needs("log", "inspect").flatMap((n) => ("topics" in n ? n.topics : []));
       expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:ReadData"), "topic")).toEqual(
         [...new Set([...read, ...inspected])].sort(),
@@ -251,9 +261,9 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
       const groups =
         declaration.trigger.kind === "log"
           ? read.map((t) => consumerGroupFor(declaration.trigger as never, t))
-          : needs("log", "inspect").flatMap((n) =>
-              "readerGroupPrefix" in n ? [`${n.readerGroupPrefix}.*`] : [],
-            );
+          : operate.length > 0
+            ? [...declaredGroups]
+            : [];
       expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:AlterGroup"), "group")).toEqual(
         groups.sort(),
       );
@@ -270,7 +280,9 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
         // the function.
         [...new Set([...groups, ...positions])].sort(),
       );
-      const admin = needs("log", "admin").flatMap((n) => ("topics" in n ? n.topics : []));
+      const admin = [...needs("log", "admin"), ...needs("log", "operate")].flatMap((n) =>
+        "topics" in n ? n.topics : [],
+      );
       expect(kafkaNames(resourcesFor(f.statements, "kafka-cluster:CreateTopic"), "topic")).toEqual(
         [...admin].sort(),
       );
@@ -281,18 +293,16 @@ describe.each(functionDeclarations.map((d) => [d.name, d] as const))(
 );
 
 describe("stage differences of the functions", () => {
-  it("prod logs at its own level, may scale its pollers further, and has per-mapping metrics only if set", () => {
+  it("prod logs at its own level, may scale its pollers further, and publishes every mapping metric group", () => {
     const prod = synthStage("prod", { nag: false }).json;
     const prodSettings = stageSettings("prod");
     const kafka = Object.values(resourcesOfType(prod, "AWS::Lambda::EventSourceMapping")).filter(
       (m) => m.Properties?.Topics,
     );
     for (const mapping of kafka) {
-      expect(mapping.Properties?.MetricsConfig).toEqual(
-        prodSettings.functions.mappingMetrics
-          ? { Metrics: ["EventCount", "ErrorCount", "KafkaMetrics"] }
-          : undefined,
-      );
+      expect(mapping.Properties?.MetricsConfig).toEqual({
+        Metrics: ["EventCount", "ErrorCount", "KafkaMetrics"],
+      });
       expect(mapping.Properties?.ProvisionedPollerConfig).toMatchObject({
         MaximumPollers: prodSettings.functions.maximumPollers,
       });
@@ -327,12 +337,40 @@ describe("IAM across the whole stack", () => {
     for (const { statement } of statements) {
       for (const resource of asArray(statement.Resource).map(renderArn)) {
         if (/dynamodb|sqs|events|kms|kafka|\{Tables|\{FastLane|\{Keys|\{EventLog/.test(resource)) {
-          // The one exception: reader groups made per query, under a declared prefix.
-          if (readerGroupPrefixes.some((p) => resource.endsWith(`/${p}.*`))) continue;
           expect(resource.replace(/:\*$/, "")).not.toContain("*");
         }
       }
     }
+  });
+
+  it("names only declared consumer groups (no reader groups: the log is read without one)", () => {
+    for (const { statement } of statements) {
+      for (const resource of asArray(statement.Resource).map(renderArn)) {
+        const group = /:group\/duplex-dev\/\{\}\/(.+)$/.exec(resource)?.[1];
+        if (group !== undefined) expect(declaredGroups).toContain(group);
+      }
+    }
+  });
+
+  it("lets the log-operations function administer, read and append every catalog topic and move the declared groups' offsets, nothing else", () => {
+    const [id] = functionNamed(json, "duplex-dev-log-operations");
+    const own = allowStatementsOf(json, functionRoles(json).get(id) ?? "");
+    const topics = Object.keys(topicSpecs).sort();
+    for (const action of [
+      "kafka-cluster:ReadData",
+      "kafka-cluster:WriteData",
+      "kafka-cluster:CreateTopic",
+      "kafka-cluster:DescribeTopic",
+    ]) {
+      expect(kafkaNames(resourcesFor(own, action), "topic"), action).toEqual(topics);
+    }
+    for (const action of ["kafka-cluster:AlterGroup", "kafka-cluster:DeleteGroup"]) {
+      expect(kafkaNames(resourcesFor(own, action), "group"), action).toEqual(
+        [...declaredGroups].sort(),
+      );
+    }
+    const services = new Set(own.flatMap((s) => asArray(s.Action).map((a) => a.split(":")[0])));
+    expect([...services].sort()).toEqual(["ec2", "kafka-cluster", "logs", "xray"]);
   });
 
   it("scopes every MSK data-plane action to the cluster, topic or group ARN", () => {
@@ -345,7 +383,7 @@ describe("IAM across the whole stack", () => {
         continue;
       for (const resource of asArray(statement.Resource).map(renderArn)) {
         expect(resource).toMatch(
-          /^(\{EventLogCluster\w+\}|arn:\{AWS::Partition\}:kafka:\{AWS::Region\}:\{AWS::AccountId\}:(topic|group)\/duplex-dev\/\{\}\/[\w.-]+(\.\*)?)$/,
+          /^(\{EventLogCluster\w+\}|arn:\{AWS::Partition\}:kafka:\{AWS::Region\}:\{AWS::AccountId\}:(topic|group)\/duplex-dev\/\{\}\/[\w.-]+)$/,
         );
       }
     }

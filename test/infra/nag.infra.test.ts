@@ -5,7 +5,7 @@ import { Queue } from "aws-cdk-lib/aws-sqs";
 import { describe, expect, it } from "vitest";
 import { buildDuplexApp } from "../../lib/app.ts";
 import { applyNagPacks } from "../../lib/nag.ts";
-import { synthStage, testApp } from "./support.ts";
+import { stageSettings, synthStage, testApp } from "./support.ts";
 
 /**
  * cdk-nag's AWS Solutions and Serverless packs run as synthesis validations: a finding that is
@@ -69,11 +69,22 @@ describe.each(["dev", "prod"] as const)("cdk-nag on stage %s", (stage) => {
         "Serverless-LambdaDefaultMemorySize",
       ]
         .concat(
+          [...acknowledgements(stage).keys()].filter((r) =>
+            /^AwsSolutions-IAM5\[Resource::<.*>:\*\]$/.test(r),
+          ),
+        )
+        // Game days (stages that opt in): FIS's configuration bucket and its reboot automation.
+        .concat(
           [...acknowledgements(stage).keys()].filter(
             (r) =>
-              /^AwsSolutions-IAM5\[Resource::<.*>:\*\]$/.test(r) ||
-              // The query API's reader groups (one name prefix, made and deleted per query).
-              /^AwsSolutions-IAM5\[Resource::arn:.*:group\/.*\/duplex-query-api\.\*\]$/.test(r),
+              stageSettings(stage).gameDays.enabled &&
+              (r === "AwsSolutions-S1" ||
+                /^AwsSolutions-IAM5\[Resource::<GameDaysFisConfig\w+\.Arn>\/FisConfigs\/\*\]$/.test(
+                  r,
+                ) ||
+                /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-(execution\/\*|definition\/<GameDaysRebootBroker\w+>:\*)\]$/.test(
+                  r,
+                )),
           ),
         )
         .sort(),

@@ -3,7 +3,8 @@ import { Key } from "aws-cdk-lib/aws-kms";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { describe, expect, it } from "vitest";
 import { DuplexNetwork } from "../../lib/network.ts";
-import { cdkContext, synthStage, testStack } from "./support.ts";
+import { loadStageSettings } from "../../lib/stages.ts";
+import { cdkContext, stageSettings, synthStage, testStack } from "./support.ts";
 
 function networkTemplate(): Template {
   const stack = testStack();
@@ -66,23 +67,46 @@ describe("DuplexNetwork", () => {
     });
   });
 
-  it("gives the full stack three AZs even when it is environment-agnostic", () => {
-    const { json } = synthStage("dev", { nag: false });
+  it("gives a stack without pinned zones three AZs even when it is environment-agnostic", () => {
+    const stages = structuredClone(cdkContext().stages) as { dev: { network: { zones: unknown } } };
+    stages.dev.network.zones = null;
+    const { json } = synthStage("dev", { nag: false, context: { stages } });
     const azs = Object.values(json.Resources)
       .filter((r) => r.Type === "AWS::EC2::Subnet")
       .map((r) => JSON.stringify(r.Properties?.AvailabilityZone));
     expect(new Set(azs).size).toBe(3);
+    expect(json.Rules?.ZonesRegion).toBeUndefined();
   });
 
-  it("pins the AZs a stage names", () => {
+  it.each(["dev", "prod"] as const)(
+    "places %s's subnets by AZ id and refuses to deploy in another region",
+    (stage) => {
+      const { json } = synthStage(stage, { nag: false });
+      const zones = stageSettings(stage).network.zones;
+      const subnets = Object.values(json.Resources).filter((r) => r.Type === "AWS::EC2::Subnet");
+      expect(subnets.map((s) => s.Properties?.AvailabilityZoneId).sort()).toEqual(
+        [...(zones?.azIds ?? [])].sort(),
+      );
+      for (const s of subnets) expect(s.Properties?.AvailabilityZone).toBeUndefined();
+      const rule = JSON.stringify(json.Rules);
+      expect(rule).toContain('"Fn::Equals":[{"Ref":"AWS::Region"},"us-east-1"]');
+      expect(rule).toContain(zones?.azIds.join(", "));
+    },
+  );
+
+  it.each([
+    [["use1-az1", "use1-az2", "use1-az3"], "MSK does not place brokers there"],
+    [["use1-az1", "use1-az2"], "expected three AZ ids"],
+    [["use1-az1", "use1-az1", "use1-az2"], "lists an AZ id twice"],
+    [["use1-az1", "use1-az2", "euw1-az1"], "mixes regions"],
+    [["us-east-1a", "us-east-1b", "us-east-1c"], "not an AZ id"],
+  ])("refuses zones %j (%s)", (azIds, why) => {
     const stages = structuredClone(cdkContext().stages) as {
-      dev: { network: { availabilityZones: string[] | null } };
+      prod: { network: { zones: { region: string; azIds: string[] } } };
     };
-    stages.dev.network.availabilityZones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
-    const { json } = synthStage("dev", { nag: false, context: { stages } });
-    const azs = Object.values(json.Resources)
-      .filter((r) => r.Type === "AWS::EC2::Subnet")
-      .map((r) => r.Properties?.AvailabilityZone);
-    expect(azs.sort()).toEqual(["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+    stages.prod.network.zones.azIds = azIds;
+    expect(() =>
+      loadStageSettings({ tryGetContext: (k) => (k === "stages" ? stages : undefined) }, "prod"),
+    ).toThrow(new RegExp(`stage 'prod': network.zones.azIds: .*${why}`));
   });
 });

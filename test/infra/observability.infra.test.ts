@@ -22,16 +22,55 @@ const deadLetterQueues = queueNames.filter((n) => n.endsWith("-dlq"));
 function alarmNamed(name: string): Record<string, unknown> {
   const alarm = alarms.find((a) => a.AlarmName === `duplex-dev-${name}`);
   if (!alarm) throw new Error(`no alarm ${name}`);
-  const stat = asArray(alarm.Metrics as { MetricStat?: { Metric: Record<string, unknown> } }[])[0]
-    ?.MetricStat;
-  return stat ? { ...alarm, ...stat.Metric } : alarm;
+  const stat = asArray(
+    alarm.Metrics as { MetricStat?: { Metric: Record<string, unknown>; Stat: string } }[],
+  )[0]?.MetricStat;
+  return stat ? { ...alarm, ...stat.Metric, Stat: stat.Stat } : { ...alarm, Stat: alarm.Statistic };
+}
+
+/** Consumer group → logical id of its event source mapping. */
+function mappingIds(): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const [id, r] of Object.entries(resourcesOfType(json, "AWS::Lambda::EventSourceMapping"))) {
+    const topic = asArray(r.Properties?.Topics as string[])[0];
+    const group = (
+      r.Properties?.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId?: string }
+    )?.ConsumerGroupId;
+    if (topic !== undefined && group !== undefined) ids.set(group, id);
+  }
+  return ids;
+}
+
+/** The expression and the metrics of a metric-math alarm. */
+function metricsOf(name: string): { expression: string; metrics: unknown[] } {
+  const alarm = alarms.find((a) => a.AlarmName === `duplex-dev-${name}`);
+  if (!alarm) throw new Error(`no alarm ${name}`);
+  const queries = asArray(
+    alarm.Metrics as { Expression?: string; MetricStat?: { Metric: unknown } }[],
+  );
+  return {
+    expression: queries.find((q) => q.Expression !== undefined)?.Expression ?? "",
+    metrics: queries.flatMap((q) => (q.MetricStat ? [q.MetricStat.Metric] : [])),
+  };
+}
+
+function esmMetric(metricName: string, mappingId: string | undefined) {
+  return {
+    Namespace: "AWS/Lambda",
+    MetricName: metricName,
+    Dimensions: [{ Name: "EventSourceMappingUUID", Value: { Ref: mappingId } }],
+  };
 }
 
 describe("DuplexObservability", () => {
   it("draws one dashboard for the stage with every required view", () => {
     expect(dashboard?.Properties?.DashboardName).toBe("duplex-dev");
     for (const needle of [
-      "MessagesInPerSec",
+      "BytesInPerSec",
+      "PolledEventCount",
+      "OnFailureDestinationDeliveredEventCount",
+      "ActiveControllerCount",
+      "KafkaDataLogsDiskUsed",
       "SumOffsetLag",
       "OffsetLag",
       "IngestionToInvocationStartLatency",
@@ -49,12 +88,14 @@ describe("DuplexObservability", () => {
     for (const m of mappings) expect(body).toContain(m.consumerGroup);
   });
 
-  it("sums records per second of a topic over every broker", () => {
+  it("sums bytes per second of a topic over every broker (a DEFAULT-level metric)", () => {
     const expression = new MskMetricFactory({
       clusterName: "c",
       brokerCount: 3,
-    }).messagesInPerSecond("order-events");
-    expect(expression.expression).toBe("order_events_b1 + order_events_b2 + order_events_b3");
+    }).bytesInPerSecond("order-events");
+    expect(expression.expression).toBe(
+      "SUM([order_events_in_b1,order_events_in_b2,order_events_in_b3])",
+    );
     testStack(); // the factory needs no construct
   });
 
@@ -80,6 +121,8 @@ describe("DuplexObservability", () => {
         MetricName: "SumOffsetLag",
         Threshold: settings.observability.offsetLagThreshold,
         EvaluationPeriods: settings.observability.lagEvaluationMinutes,
+        // MSK publishes no lag for a group that never committed: silence must not be "OK".
+        TreatMissingData: "breaching",
         Dimensions: expect.arrayContaining([
           { Name: "Consumer Group", Value: m.consumerGroup },
           { Name: "Topic", Value: m.topic },
@@ -87,6 +130,75 @@ describe("DuplexObservability", () => {
         ]),
       });
     }
+  });
+
+  it("alarms when a log mapping makes no poll (disabled, never started, cannot reach the cluster)", () => {
+    const ids = mappingIds();
+    for (const m of mappings) {
+      const alarm = alarmNamed(`not-consuming-${m.consumerGroup}`);
+      expect(alarm).toMatchObject({
+        Namespace: "AWS/Lambda",
+        MetricName: "PolledEventCount",
+        Stat: "SampleCount",
+        Threshold: 1,
+        ComparisonOperator: "LessThanThreshold",
+        EvaluationPeriods: settings.observability.notConsumingMinutes,
+        TreatMissingData: "breaching",
+      });
+      expect(alarm.Dimensions).toEqual([
+        { Name: "EventSourceMappingUUID", Value: { Ref: ids.get(m.consumerGroup) } },
+      ]);
+    }
+  });
+
+  it("alarms on records of the log sent to dead-letters, by the adapter or by Lambda, and on records dropped", () => {
+    const ids = mappingIds();
+    for (const fn of new Set(mappings.map((m) => m.handler.name))) {
+      const own = mappings
+        .filter((m) => m.handler.name === fn)
+        .map((m) => ids.get(m.consumerGroup));
+      const sent = metricsOf(`log-dead-letters-${fn}`);
+      expect(sent.expression).toMatch(/^SUM\(\[/);
+      expect(sent.metrics).toContainEqual({
+        Namespace: "Duplex",
+        MetricName: "DeadLettered",
+        Dimensions: [{ Name: "service", Value: fn }],
+      });
+      for (const id of own) {
+        expect(sent.metrics).toContainEqual(
+          esmMetric("OnFailureDestinationDeliveredEventCount", id),
+        );
+      }
+      const lost = metricsOf(`log-records-lost-${fn}`);
+      for (const id of own) {
+        expect(lost.metrics).toContainEqual(esmMetric("DroppedEventCount", id));
+        expect(lost.metrics).toContainEqual(
+          esmMetric("OnFailureDestinationDeliveryErrorCount", id),
+        );
+      }
+    }
+  });
+
+  it("alarms on broker health with DEFAULT-level (free) metrics", () => {
+    expect(settings.eventLog.enhancedMonitoring).toBe("DEFAULT");
+    expect(alarmNamed("msk-no-active-controller")).toMatchObject({
+      MetricName: "ActiveControllerCount",
+      Threshold: 1,
+      ComparisonOperator: "LessThanThreshold",
+      Dimensions: [{ Name: "Cluster Name", Value: "duplex-dev" }],
+    });
+    expect(alarmNamed("msk-offline-partitions")).toMatchObject({
+      MetricName: "OfflinePartitionsCount",
+      Threshold: 0,
+    });
+    expect(JSON.stringify(metricsOf("msk-under-min-isr").metrics)).toContain(
+      "UnderMinIsrPartitionCount",
+    );
+    const disk = metricsOf("msk-disk-used");
+    expect(disk.expression).toBe("MAX([disk_b1,disk_b2,disk_b3])");
+    expect(alarmNamed("msk-disk-used").Threshold).toBe(
+      settings.observability.brokerDiskUsedPercent,
+    );
   });
 
   it("alarms on errors and throttles of every function", () => {
@@ -147,9 +259,15 @@ describe("DuplexObservability", () => {
   });
 
   it("has exactly the alarms above", () => {
+    const logReaders = new Set(mappings.map((m) => m.handler.name)).size;
     expect(alarms).toHaveLength(
       // + the HTTP API's 5xx, latency and 4xx-rate alarms, + SagaDeadlinesForced
-      deadLetterQueues.length + mappings.length + 2 * functionDeclarations.length + 4,
+      deadLetterQueues.length +
+        2 * mappings.length +
+        2 * logReaders +
+        4 +
+        2 * functionDeclarations.length +
+        4,
     );
   });
 });

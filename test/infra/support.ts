@@ -53,6 +53,8 @@ export interface SynthesizedStage {
 export interface TemplateJson {
   readonly Resources: Record<string, CfnResourceJson>;
   readonly Outputs?: Record<string, unknown>;
+  readonly Rules?: Record<string, unknown>;
+  readonly Parameters?: Record<string, unknown>;
 }
 
 export interface CfnResourceJson {

@@ -20,10 +20,18 @@ export function startDuplex(
   session: string,
   ...args: string[]
 ): { child: ChildProcess; done: Promise<CliRun> } {
+  return spawnDuplex(session, args, {});
+}
+
+function spawnDuplex(
+  session: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): { child: ChildProcess; done: Promise<CliRun> } {
   const child = spawn(
     process.execPath,
     [join(root, "bin", "duplex.ts"), "--session", session, "--json", ...args],
-    { cwd: root, env: { ...process.env, NO_COLOR: "1" } },
+    { cwd: root, env: { ...process.env, NO_COLOR: "1", ...env } },
   );
   let stdout = "";
   let stderr = "";
@@ -51,4 +59,21 @@ export function startDuplex(
 /** Runs `duplex <args> --session <name> --json` to its end. */
 export function duplexRun(session: string, ...args: string[]): Promise<CliRun> {
   return startDuplex(session, ...args).done;
+}
+
+/**
+ * Runs `duplex <args> --session <name> --json` to its end with `env` added to this process's
+ * environment.
+ *
+ * @example
+ * ```ts
+ * const run = await duplexRunWithEnv("t1a2b3c", ["lag"], { DUPLEX_LOG_VIA: "function" });
+ * ```
+ */
+export function duplexRunWithEnv(
+  session: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<CliRun> {
+  return spawnDuplex(session, args, env).done;
 }

@@ -12,7 +12,7 @@ import { EXIT } from "../exit-codes.ts";
 import type { Target } from "../target/target.ts";
 
 /** The catalog's topics against the target's cluster, limited to the target's namespace. */
-async function diff(target: Target): Promise<TopicChange[]> {
+export async function diffTargetTopics(target: Target): Promise<TopicChange[]> {
   const desired = topicsFor(target.topicEnvironment).map((t) => ({
     ...t,
     name: physicalTopic(target.topicPrefix, t.name) as typeof t.name,
@@ -76,7 +76,7 @@ Examples:
     .action(async (_options: unknown, command: Command) =>
       run(command, async (ctx) => {
         const target = await ctx.target();
-        const changes = await diff(target);
+        const changes = await diffTargetTopics(target);
         const actionable = changes.filter((c) => c.kind !== "extra");
         if (changes.length === 0)
           ctx.out.line(ctx.out.style.green(`${target.label}: every topic matches the catalog`));
@@ -105,7 +105,7 @@ Examples:
     .action(async (options: { dryRun?: boolean }, command: Command) =>
       run(command, async (ctx) => {
         const target = await ctx.target();
-        const changes = (await diff(target)).filter((c) => c.kind !== "extra");
+        const changes = (await diffTargetTopics(target)).filter((c) => c.kind !== "extra");
         if (changes.length === 0) {
           ctx.out.line(ctx.out.style.green(`${target.label}: nothing to do`));
           ctx.out.result({ target: target.label, applied: [], skipped: [] });

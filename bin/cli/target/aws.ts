@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -8,9 +9,12 @@ import { allEventDefinitions } from "../../../events/registry.ts";
 import type { TableName } from "../../../functions/kit/declarations.ts";
 import { createLogClient } from "../../../functions/kit/log/client.ts";
 import { CredentialsError, NotFoundError, UnavailableError, UsageError } from "../errors.ts";
+import { lambdaInvoker } from "./invokers.ts";
 import { lambdaConsumerControl } from "./lambda-consumers.ts";
 import { OPTIONAL_OUTPUT_KEYS, OUTPUT_KEYS } from "./outputs.ts";
-import type { CommandRoute, Target, TargetResources } from "./target.ts";
+import { awsPlatform } from "./platform.ts";
+import { remoteLogClient } from "./remote-log.ts";
+import type { CommandRoute, LogVia, Target, TargetResources } from "./target.ts";
 import { queueRefFromUrl } from "./target.ts";
 
 const TABLES: readonly TableName[] = [
@@ -25,7 +29,12 @@ export interface AwsTargetOptions {
   readonly stack: string;
   readonly region?: string | undefined;
   readonly profile?: string | undefined;
+  /** Default: `function`, or `direct` when `DUPLEX_KAFKA_BROKERS` names reachable brokers. */
+  readonly logVia?: LogVia | undefined;
 }
+
+/** The declared name of the function the CLI reaches the log through on AWS. */
+export const LOG_OPERATIONS_FUNCTION = "log-operations";
 
 function isCredentialsProblem(error: unknown): boolean {
   const name = (error as { name?: string }).name ?? "";
@@ -133,10 +142,8 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<Target> 
     ruleTargetDlqs,
   };
   const brokersOverride = process.env.DUPLEX_KAFKA_BROKERS;
-  const brokers = (brokersOverride ?? get(OUTPUT_KEYS.kafkaBootstrapBrokers))
-    .split(",")
-    .map((b) => b.trim())
-    .filter((b) => b !== "");
+  const logVia = options.logVia ?? (brokersOverride === undefined ? "function" : "direct");
+  const logOperations = get(OUTPUT_KEYS.functionName(LOG_OPERATIONS_FUNCTION));
   if (missing.length > 0) {
     throw new NotFoundError(
       `stack ${options.stack} lacks the output(s) the CLI needs: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""}`,
@@ -145,21 +152,32 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<Target> 
       },
     );
   }
-  const log = createLogClient({
-    brokers,
-    auth: "iam",
-    region,
-    clientId: `duplex-cli-${process.pid}`,
-  });
+  const lambda = new LambdaClient(config);
+  // MSK sits in private subnets without a way in; the log-operations function is in the VPC and
+  // answers through Lambda's public, IAM-authenticated Invoke API. A tunnel to the brokers
+  // (DUPLEX_KAFKA_BROKERS) or a shell inside the VPC can use them directly.
+  const log =
+    logVia === "function"
+      ? remoteLogClient(lambdaInvoker(lambda, logOperations))
+      : createLogClient({
+          brokers: (brokersOverride ?? get(OUTPUT_KEYS.kafkaBootstrapBrokers))
+            .split(",")
+            .map((b) => b.trim())
+            .filter((b) => b !== ""),
+          auth: "iam",
+          region,
+          clientId: `duplex-cli-${process.pid}`,
+        });
   const admin = log.admin();
   const sqs = new SQSClient(config);
   const eventBridge = new EventBridgeClient(config);
   const dynamo = new DynamoDBClient(config);
-  const lambda = new LambdaClient(config);
   const functionNames = (name: string) => outputs.get(OUTPUT_KEYS.functionName(name));
+  const cloudWatch = new CloudWatchClient(config);
+  const alarmCount = outputs.get(OUTPUT_KEYS.alarmCount);
   return {
     kind: "aws",
-    label: `stack ${options.stack} (${region})`,
+    label: `stack ${options.stack} (${region}${logVia === "function" ? ", log via its log-operations function" : ""})`,
     topicPrefix: "",
     topicEnvironment: "aws",
     resources,
@@ -169,12 +187,21 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<Target> 
     eventBridge,
     doc: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
     consumers: lambdaConsumerControl(lambda, functionNames),
+    cloudWatch,
+    platform: awsPlatform({
+      lambda,
+      cloudWatch,
+      physicalName: functionNames,
+      alarmPrefix: outputs.get(OUTPUT_KEYS.alarmNamePrefix) ?? `${options.stack.toLowerCase()}-`,
+      alarmCount: alarmCount === undefined ? undefined : Number(alarmCount),
+    }),
     async close() {
       await admin.close().catch(() => undefined);
       sqs.destroy();
       eventBridge.destroy();
       dynamo.destroy();
       lambda.destroy();
+      cloudWatch.destroy();
     },
   };
 }

@@ -5,14 +5,18 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createLogClient } from "../../../functions/kit/log/client.ts";
+import type { LogClient } from "../../../functions/kit/log/port.ts";
 import type { SessionDescription } from "../../../localstack/host/session.ts";
 import { readSessionDescription } from "../../../localstack/host/session.ts";
 import { clientConfigsOf } from "../../../localstack/stack/endpoints.ts";
 import { duplexHome } from "../../../localstack/stack/paths.ts";
 import { readState } from "../../../localstack/stack/state.ts";
-import { NotFoundError } from "../errors.ts";
+import { NotFoundError, UnavailableError } from "../errors.ts";
 import { localConsumerControl } from "./control-client.ts";
-import type { CommandRoute, Target, TargetResources } from "./target.ts";
+import { controlEndpointInvoker } from "./invokers.ts";
+import { localPlatform } from "./platform.ts";
+import { remoteLogClient } from "./remote-log.ts";
+import type { CommandRoute, LogVia, Target, TargetResources } from "./target.ts";
 
 /** Names of the sessions that described themselves in `.duplex/sessions/`. */
 export function knownSessions(): string[] {
@@ -63,8 +67,15 @@ export function resourcesOfSession(description: SessionDescription): TargetResou
   };
 }
 
-/** Opens a local session by name, from its description. */
-export function openLocalTarget(name: string): Target {
+/**
+ * Opens a local session by name, from its description. With `logVia: "function"` every call to
+ * the log goes through the session's log-operations function (the path AWS takes), through the
+ * session's control endpoint.
+ */
+export function openLocalTarget(
+  name: string,
+  options: { logVia?: LogVia | undefined } = {},
+): Target {
   const description = readSessionDescription(name);
   if (description === undefined) {
     const known = knownSessions();
@@ -77,11 +88,25 @@ export function openLocalTarget(name: string): Target {
   }
   const { endpoints } = description;
   const { aws, dynamodb } = clientConfigsOf(endpoints);
-  const log = createLogClient({
-    brokers: endpoints.kafkaBrokers,
-    auth: "none",
-    clientId: `duplex-cli-${process.pid}`,
-  });
+  const alive = sessionAlive(description);
+  let log: LogClient;
+  if (options.logVia === "function") {
+    if (!alive || description.control === undefined) {
+      throw new UnavailableError(
+        `session ${name} runs no functions host, so no log-operations function to go through`,
+        {
+          hint: "drop --log-via function, or start the session with its host (npm start -- --serve)",
+        },
+      );
+    }
+    log = remoteLogClient(controlEndpointInvoker(name, description.control));
+  } else {
+    log = createLogClient({
+      brokers: endpoints.kafkaBrokers,
+      auth: "none",
+      clientId: `duplex-cli-${process.pid}`,
+    });
+  }
   const admin = log.admin();
   const sqs = new SQSClient(aws);
   const eventBridge = new EventBridgeClient(aws);
@@ -89,7 +114,6 @@ export function openLocalTarget(name: string): Target {
   const doc = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const alive = sessionAlive(description);
   return {
     kind: "local",
     label: `session ${name}${alive ? "" : " (its process is not running)"}`,
@@ -102,6 +126,7 @@ export function openLocalTarget(name: string): Target {
     eventBridge,
     doc,
     consumers: localConsumerControl(name, alive ? description.control : undefined),
+    platform: localPlatform(name, alive ? description.control : undefined),
     async close() {
       await admin.close().catch(() => undefined);
       sqs.destroy();

@@ -1,7 +1,7 @@
 import { UsageError } from "../errors.ts";
 import { openAwsTarget } from "./aws.ts";
 import { openLocalTarget } from "./local.ts";
-import type { Target } from "./target.ts";
+import type { LogVia, Target } from "./target.ts";
 
 /** The global options that choose a target. */
 export interface TargetOptions {
@@ -10,6 +10,24 @@ export interface TargetOptions {
   readonly stage?: string | undefined;
   readonly region?: string | undefined;
   readonly profile?: string | undefined;
+  /**
+   * How to reach Kafka: `direct` (the brokers: locally, or on AWS through a tunnel) or
+   * `function` (the log-operations function). Default: `direct` locally; on AWS `function`, or
+   * `direct` when `DUPLEX_KAFKA_BROKERS` names the brokers. Also `DUPLEX_LOG_VIA`.
+   */
+  readonly logVia?: string | undefined;
+}
+
+/** The `--log-via` choice (or `DUPLEX_LOG_VIA`), checked; undefined means the target's default. */
+export function logViaOf(options: TargetOptions): LogVia | undefined {
+  const raw = options.logVia ?? process.env.DUPLEX_LOG_VIA;
+  if (raw === undefined || raw === "") return undefined;
+  if (raw !== "direct" && raw !== "function") {
+    throw new UsageError(`--log-via '${raw}' is not a way to the log`, {
+      hint: "--log-via direct (the brokers) or --log-via function (the log-operations function)",
+    });
+  }
+  return raw;
 }
 
 /** The default local session (the one `npm start` runs). */
@@ -40,7 +58,13 @@ export function describeTargetChoice(options: TargetOptions): {
 
 export async function openTarget(options: TargetOptions): Promise<Target> {
   const choice = describeTargetChoice(options);
+  const logVia = logViaOf(options);
   return choice.kind === "aws"
-    ? openAwsTarget({ stack: choice.name, region: options.region, profile: options.profile })
-    : openLocalTarget(choice.name);
+    ? openAwsTarget({
+        stack: choice.name,
+        region: options.region,
+        profile: options.profile,
+        logVia,
+      })
+    : openLocalTarget(choice.name, { logVia });
 }

@@ -18,13 +18,16 @@ import { OUTPUT_KEY } from "../../../lib/output-keys.ts";
  * | `<Command>DeliveryDeadLetterQueueUrl` | the DLQ of the rule's target (EventBridge could not deliver) |
  * | `<Command>RuleArn` | the rule routing that command to its queue (replay `FilterArns`) |
  * | `BusDeadLetterQueueUrl` | the bus's own DLQ, if the stack has one (optional) |
- * | `Function<Name>Name` | each function's physical name, e.g. `FunctionOrderSummaryProjectorName` (event source mappings) |
+ * | `Function<Name>Name` | each function's physical name, e.g. `FunctionOrderSummaryProjectorName` (event source mappings; `FunctionLogOperationsName` is how the CLI reaches Kafka) |
+ * | `AlarmNamePrefix`, `AlarmCount` | the stage's alarms, for `duplex doctor` (optional) |
  */
 export const OUTPUT_KEYS = OUTPUT_KEY;
 
 /** Output keys that may be absent. */
 export const OPTIONAL_OUTPUT_KEYS: ReadonlySet<string> = new Set([
   OUTPUT_KEYS.busDeadLetterQueueUrl,
+  OUTPUT_KEYS.alarmNamePrefix,
+  OUTPUT_KEYS.alarmCount,
 ]);
 
 /** Every key the CLI reads, for the given critical commands, tables and log-triggered functions. */

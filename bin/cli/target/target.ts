@@ -6,6 +6,10 @@ import type { TopicEnvironment } from "../../../events/topics.ts";
 import type { TableName } from "../../../functions/kit/declarations.ts";
 import type { LogAdmin, LogClient } from "../../../functions/kit/log/port.ts";
 import type { ConsumerControl } from "./consumers.ts";
+import type { PlatformInspector } from "./platform.ts";
+
+/** How the CLI reaches the log: the brokers themselves, or the log-operations function. */
+export type LogVia = "direct" | "function";
 
 /**
  * What the CLI works against: a local session (`--session NAME`, the default `demo`) or a deployed
@@ -20,6 +24,7 @@ export interface Target {
   readonly topicPrefix: string;
   readonly topicEnvironment: TopicEnvironment;
   readonly resources: TargetResources;
+  /** The brokers directly, or every call through the log-operations function. */
   readonly log: LogClient;
   readonly admin: LogAdmin;
   readonly sqs: SQSClient;
@@ -28,6 +33,8 @@ export interface Target {
   readonly cloudWatch?: CloudWatchClient;
   /** Stops and restarts the functions reading a consumer group. */
   readonly consumers: ConsumerControl;
+  /** The event source mappings (or local pollers) and alarms, for `duplex doctor`. */
+  readonly platform: PlatformInspector;
   /** Closes every client. */
   close(): Promise<void>;
 }

@@ -10,11 +10,4 @@ export interface LogAccess {
   readonly admin: LogAdmin;
   /** Prefix of topics and consumer groups. */
   readonly topicPrefix: string;
-  /**
-   * First part of the short-lived reader groups' names (`<readerName>.<purpose>.<random>`), so
-   * IAM can grant exactly those groups.
-   *
-   * @default "duplex-cli"
-   */
-  readonly readerName?: string;
 }

@@ -3,7 +3,7 @@ import { platformaticClient } from "./platformatic.ts";
 import type { LogClient, LogConnection } from "./port.ts";
 
 /** The Kafka clients behind the port; `platformatic` is the default (see docs/kafka-client.md). */
-export type LogClientName = LogClient["name"];
+export type LogClientName = Exclude<LogClient["name"], "log-operations">;
 
 /**
  * A log client by name.

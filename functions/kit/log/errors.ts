@@ -122,6 +122,27 @@ export class LogClientUnavailableError extends Error {
 }
 
 /**
+ * A read asked for an offset the partition does not hold: before its start (retention removed it)
+ * or past its end.
+ */
+export class OffsetOutOfRangeError extends Error {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly logStartOffset: string;
+  constructor(topic: string, partition: number, offset: string, logStartOffset: string) {
+    super(
+      `offset ${offset} of ${topic}-${partition} is not in the log (it starts at ${logStartOffset})`,
+    );
+    this.name = "OffsetOutOfRangeError";
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = offset;
+    this.logStartOffset = logStartOffset;
+  }
+}
+
+/**
  * An error's message, with the first inner errors of an aggregate (the Kafka clients wrap the
  * per-broker causes: "Producing messages failed." alone says nothing).
  */

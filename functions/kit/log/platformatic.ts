@@ -35,8 +35,8 @@ import type {
 } from "./port.ts";
 import { positionsOf } from "./positions.ts";
 
-/** Connection options shared by producer, consumer and admin. */
-function baseOptions(connection: LogConnection, role: string) {
+/** Connection options shared by producer, consumer, admin and the partition reader. */
+export function connectionOptions(connection: LogConnection, role: string) {
   const region = connection.region ?? process.env.AWS_REGION ?? "us-east-1";
   return {
     clientId: `${connection.clientId}-${role}`,
@@ -91,7 +91,7 @@ class PlatformaticProducer implements LogProducer {
   #create(): Producer<string, Buffer, string, string> {
     const connection = this.#connection;
     return new Producer({
-      ...baseOptions(connection, "producer"),
+      ...connectionOptions(connection, "producer"),
       idempotent: true,
       acks: ProduceAcks.ALL,
       // The library's default partitioner hashes keys differently from Java's (and kafkajs's)
@@ -182,7 +182,7 @@ class PlatformaticConsumer implements LogConsumer {
 
   async run(onBatch: (batch: PartitionBatch) => Promise<void>): Promise<void> {
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-      ...baseOptions(this.#connection, "consumer"),
+      ...connectionOptions(this.#connection, "consumer"),
       groupId: this.#options.groupId,
       autocommit: false,
       sessionTimeout: 10_000,
@@ -256,7 +256,7 @@ class PlatformaticReader implements LogReader {
   constructor(connection: LogConnection) {
     // A consumer only for its fetch and metadata: it never joins its group.
     this.#consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-      ...baseOptions(connection, "reader"),
+      ...connectionOptions(connection, "reader"),
       groupId: `${connection.clientId}-reader`,
       autocommit: false,
     });
@@ -374,7 +374,7 @@ class PlatformaticAdmin implements LogAdmin {
   readonly #admin: Admin;
 
   constructor(connection: LogConnection) {
-    this.#admin = new Admin({ ...baseOptions(connection, "admin"), autocreateTopics: false });
+    this.#admin = new Admin({ ...connectionOptions(connection, "admin"), autocreateTopics: false });
   }
 
   async #wrap<T>(operation: string, subject: string, fn: () => Promise<T>): Promise<T> {

@@ -170,7 +170,7 @@ export interface LogAdmin {
   ): Promise<void>;
   describeGroup(groupId: string): Promise<GroupDescription>;
   listGroups(): Promise<string[]>;
-  /** Deletes consumer groups that have no members (e.g. the CLI's short-lived reader groups). */
+  /** Deletes consumer groups that have no members (e.g. the kafkajs range reader's short-lived groups). */
   deleteGroups(groupIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -187,7 +187,8 @@ export interface LogConnection {
 
 /** A Kafka client behind the port. */
 export interface LogClient {
-  readonly name: "platformatic" | "kafkajs";
+  /** The Kafka client behind it, or `log-operations` (the operators' function, remotely). */
+  readonly name: "platformatic" | "kafkajs" | "log-operations";
   producer(): LogProducer;
   consumer(options: ConsumerOptions): LogConsumer;
   reader(): LogReader;
