@@ -263,11 +263,14 @@ export class FunctionHost {
       region: this.options.endpoints.region,
       credentials: this.options.endpoints.credentials,
     });
+    // Lambda and MSK have no emulator here: their ARNs take the emulator's region and account.
+    const { region, accountId } = this.options.resources;
     for (const declaration of functionDeclarations) {
       if (declaration.trigger.kind === "custom-resource") continue;
       if (wanted !== undefined && !wanted.includes(declaration.name)) continue;
       const fn = new LocalFunction(declaration, this.environmentFor(declaration), logDir, {
         maxConcurrency: this.options.maxConcurrency ?? 2,
+        functionArn: `arn:aws:lambda:${region}:${accountId}:function:${declaration.name}`,
       });
       this.functions.set(declaration.name, fn);
       const trigger = declaration.trigger;
@@ -293,6 +296,7 @@ export class FunctionHost {
                 log: this.#log,
                 deadLetters: this.#deadLetters,
                 history: this.#history,
+                eventSourceArn: `arn:aws:kafka:${region}:${accountId}:cluster/duplex-local/local`,
               }),
             );
           }
