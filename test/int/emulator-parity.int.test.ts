@@ -358,6 +358,33 @@ describe.skipIf(!known)(
       },
     );
 
+    it("deletes a message with the receipt handle of an earlier receive (AWS: it might not be deleted)", async () => {
+      const q = await queue(`parity-stale-${s}`, { VisibilityTimeout: "1" });
+      await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: "twice" }));
+      const receive = async () =>
+        (await sqs.send(new ReceiveMessageCommand({ QueueUrl: q.url, WaitTimeSeconds: 5 })))
+          .Messages?.[0];
+      const first = await receive();
+      await new Promise((r) => setTimeout(r, 1_500)); // its visibility timeout passes
+      const second = await receive();
+      expect(second?.MessageId).toBe(first?.MessageId);
+      expect(second?.ReceiptHandle).not.toBe(first?.ReceiptHandle);
+      await sqs.send(
+        new DeleteMessageCommand({ QueueUrl: q.url, ReceiptHandle: first?.ReceiptHandle }),
+      );
+      await new Promise((r) => setTimeout(r, 1_500)); // the second receive's timeout passes too
+      const attributes = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: q.url,
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      );
+      expect(attributes.Attributes).toMatchObject({
+        ApproximateNumberOfMessages: "0",
+        ApproximateNumberOfMessagesNotVisible: "0",
+      });
+    });
+
     it(`${onMoto ? "does not implement" : "implements"} StartMessageMoveTask (SQS DLQ redrive API)`, async () => {
       const dlq = await queue(`parity-redrive-dlq-${s}`);
       const source = await queue(`parity-redrive-src-${s}`, {

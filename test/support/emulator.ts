@@ -31,6 +31,10 @@ export const LOCALSTACK = {
   replay:
     "LocalStack 4.14.0's StartReplay fails with HTTP 500 once the archive holds an event " +
     "(docs/local-parity.md, EventBridge: 'Replay time window')",
+  missingBus:
+    "LocalStack 4.14.0 answers PutEvents to a bus that does not exist with success and drops " +
+    "the events, as AWS is reported to (docs/local-parity.md, EventBridge: 'PutEvents to a bus " +
+    "that does not exist')",
 } as const;
 
 /**

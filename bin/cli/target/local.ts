@@ -96,6 +96,7 @@ export function openLocalTarget(name: string): Target {
   const alive = sessionAlive(description);
   return {
     kind: "local",
+    emulator: endpoints.awsEmulator ?? "moto", // descriptions from before LocalStack ran moto
     label: `session ${name}${alive ? "" : " (its process is not running)"}`,
     topicPrefix: description.topicPrefix,
     topicEnvironment: (readState()?.brokerCount ?? 1) === 3 ? "local-cluster" : "local",
