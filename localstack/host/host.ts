@@ -334,7 +334,11 @@ export class FunctionHost {
     for (const poller of this.sqsPollers) poller.start();
     for (const poller of this.logPollers) poller.start();
     if (this.#httpFunctions.length > 0) {
-      this.#api = await startHttpGateway(this.#httpFunctions, this.options.apiPort ?? 0);
+      this.#api = await startHttpGateway(
+        this.#httpFunctions,
+        this.options.apiPort ?? 0,
+        this.options.resources.accountId,
+      );
     }
   }
 }
