@@ -136,7 +136,7 @@ Examples:
               ? new RefusedError(
                   "LocalStack 4.14.0 cannot replay this archive: StartReplay answers HTTP 500 once the archive holds an event (docs/local-parity.md)",
                   {
-                    hint: "replay the commands from the log instead (duplex replay log ...), or run the demo on moto (npm run stack:down, then npm start)",
+                    hint: "replay the same window's critical commands from the log instead (duplex replay log-commands --from … --to …), or run the demo on moto (npm run stack:down, then npm start)",
                     cause: error,
                   },
                 )
