@@ -141,7 +141,8 @@ describe("ports and managed endpoints", () => {
 
   it("runs the emulator asked for, else the one the running stack records, else moto", () => {
     const env = readDuplexEnv({});
-    expect(withRunningEmulator(env, undefined).emulator).toBe("moto");
+    // no stack running (passed explicitly: the default reads this checkout's state file)
+    expect(withRunningEmulator(env, { awsManaged: false }).emulator).toBe("moto");
     expect(withRunningEmulator(env, { awsManaged: true, emulator: "localstack" }).emulator).toBe(
       "localstack",
     );
@@ -197,6 +198,8 @@ describe("localEndpoints / awsClientConfig / dynamodbClientConfig / sdkEnvironme
     const env = {
       DUPLEX_KAFKA_BROKERS: "127.0.0.1:19092",
       AWS_ENDPOINT_URL: "http://127.0.0.1:4566",
+      // named, so that a LocalStack stack running in this checkout does not make 4566 its own
+      DUPLEX_EMULATOR: "moto",
     };
     expect(localEndpoints(env)).toEqual({
       kafkaBrokers: ["127.0.0.1:19092"],
