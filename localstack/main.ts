@@ -15,7 +15,7 @@ import type { ChaosStep } from "./drills/chaos.ts";
 import { chaosSchedule, runChaos } from "./drills/chaos.ts";
 import { historyLine } from "./history/verify.ts";
 import { API_PORT_ENV, DEFAULT_API_PORT } from "./host/http-gateway.ts";
-import { describeStackError, stackUp } from "./stack/index.ts";
+import { describeStackError, EMULATORS, type Emulator, stackUp } from "./stack/index.ts";
 
 const usage = `usage: npm start -- [options]
 
@@ -31,6 +31,8 @@ options:
   --chaos             inject faults while the orders flow: a broker dies, the AWS emulator and
                       DynamoDB freeze, execution environments are killed mid-batch, PutEvents
                       fails entry by entry, consumers are throttled (see docs/reliability.md)
+  --emulator E        AWS emulator: moto or localstack (default: DUPLEX_EMULATOR, else the
+                      running stack's, else moto)
   --serve             keep the functions host running after the summary (for the duplex CLI,
                       the console and the HTTP API on 127.0.0.1:$DUPLEX_API_PORT, default 8787)
   --via publish|http  place orders with the publisher (default) or through the HTTP command API
@@ -44,7 +46,8 @@ examples:
   npm start -- --orders 500 --rate 5 --failure-share 0.4 --seed 7
   npm start -- --orders 200 --rate 0    # one burst: queues build up, no outcome changes
   npm start -- --via http --serve       # orders through POST /commands/PlaceOrderRequested
-  npm start -- --chaos                  # the same run through a schedule of faults`;
+  npm start -- --chaos                  # the same run through a schedule of faults
+  npm start -- --emulator localstack    # the same on LocalStack (needs Python 3.13 once)`;
 
 function parse() {
   const { values } = parseArgs({
@@ -56,6 +59,7 @@ function parse() {
       seed: { type: "string", default: "42" },
       timeout: { type: "string" },
       chaos: { type: "boolean", default: false },
+      emulator: { type: "string" },
       serve: { type: "boolean", default: false },
       via: { type: "string", default: "publish" },
       "measure-costs": { type: "string" },
@@ -75,7 +79,15 @@ function parse() {
     }
     return value;
   };
+  if (
+    values.emulator !== undefined &&
+    !(EMULATORS as readonly string[]).includes(values.emulator)
+  ) {
+    console.error(`--emulator: expected one of ${EMULATORS.join(", ")}, got '${values.emulator}'`);
+    process.exit(2);
+  }
   return {
+    emulator: values.emulator as Emulator | undefined,
     customers: Math.floor(number("customers", values.customers, 1, 10_000)),
     orders: Math.floor(
       number("orders", values.orders ?? (values.chaos ? "300" : "100"), 1, 100_000),
@@ -104,10 +116,13 @@ const say = (line: string) => {
 say(bold(`Duplex — order fulfilment on the local stack${options.chaos ? ", with chaos" : ""}`));
 let brokers: 1 | 3;
 try {
-  const up = await stackUp({ log: (line) => say(dim(`  ${line}`)) });
+  const up = await stackUp({
+    log: (line) => say(dim(`  ${line}`)),
+    ...(options.emulator === undefined ? {} : { emulator: options.emulator }),
+  });
   brokers = up.brokerCount;
   say(
-    `stack: Kafka ${up.endpoints.kafkaBrokers.join(",")}, AWS ${up.endpoints.awsEndpoint} (${(up.durationMs / 1000).toFixed(1)} s)`,
+    `stack: Kafka ${up.endpoints.kafkaBrokers.join(",")}, AWS ${up.endpoints.awsEndpoint} (${up.endpoints.awsEmulator}) (${(up.durationMs / 1000).toFixed(1)} s)`,
   );
 } catch (error) {
   console.error(describeStackError(error));

@@ -2,10 +2,11 @@
  * `npm run stack:up|down|status|reset` — the local stack's command line.
  *
  * ```
- * node localstack/stack-cli.ts up     [--brokers 1|3] [--proxy] [--timeout SECONDS] [--json]
- * node localstack/stack-cli.ts down   [--json]
- * node localstack/stack-cli.ts status [--json]
- * node localstack/stack-cli.ts reset  [--brokers 1|3] [--timeout SECONDS] [--json]
+ * node localstack/stack-cli.ts up      [--brokers 1|3] [--proxy] [--emulator moto|localstack] [--timeout SECONDS] [--json]
+ * node localstack/stack-cli.ts down    [--json]
+ * node localstack/stack-cli.ts status  [--json]
+ * node localstack/stack-cli.ts reset   [--brokers 1|3] [--emulator moto|localstack] [--timeout SECONDS] [--json]
+ * node localstack/stack-cli.ts install [--emulator moto|localstack] [--json]
  * ```
  *
  * Exit codes: 0 success (for `status`: everything up and ready), 1 error, 2 bad usage,
@@ -17,35 +18,44 @@ import { parseArgs } from "node:util";
 import {
   type BrokerCount,
   describeStackError,
+  EMULATORS,
+  type Emulator,
   kafkaProxies,
   type StackStatus,
   stackDown,
+  stackInstall,
   stackReset,
   stackStatus,
   stackUp,
 } from "./stack/index.ts";
 
-const USAGE = `usage: npm run stack:<up|down|status|reset> [-- options]
-       node localstack/stack-cli.ts <up|down|status|reset> [options]
+const USAGE = `usage: npm run stack:<up|down|status|reset|install> [-- options]
+       node localstack/stack-cli.ts <up|down|status|reset|install> [options]
 
-  up       install on first use, start Kafka, moto and DynamoDB Local, wait until ready
-           (idempotent: starts only what is not running)
+  up       install on first use, start Kafka, the AWS emulator (moto, or LocalStack) and
+           DynamoDB Local, wait until ready (idempotent: starts only what is not running)
   down     stop everything the stack runs; verify its ports are free
   status   print each component: pid, port, memory, readiness
-  reset    wipe Kafka's topics/data, moto's resources and DynamoDB Local's tables (keeps
-           installs), then up
+  reset    wipe Kafka's topics/data, the emulator's resources and DynamoDB Local's tables
+           (keeps installs), then up
+  install  install what up would start, start nothing (e.g. LocalStack ahead of a run)
 
 options:
-  --brokers 1|3      Kafka nodes (default 1, or DUPLEX_KAFKA_BROKERS_COUNT; 3 = MSK-like cluster)
-  --proxy            up: also start Toxiproxy in front of the brokers (built with Go on first
-                     use), for network faults between clients and brokers (the proxy drills)
-  --timeout SECONDS  how long to wait for readiness (default 120)
-  --json             machine-readable output on stdout (progress goes to stderr)
-  -h, --help         this text
+  --brokers 1|3              Kafka nodes (default 1, or DUPLEX_KAFKA_BROKERS_COUNT; 3 = MSK-like)
+  --proxy                    up: also start Toxiproxy in front of the brokers (built with Go on
+                             first use), for network faults between clients and brokers (the
+                             proxy drills)
+  --emulator moto|localstack AWS emulator (default moto, or DUPLEX_EMULATOR; a running stack keeps
+                             its own)
+  --timeout SECONDS          how long to wait for readiness (default 120)
+  --json                     machine-readable output on stdout (progress goes to stderr)
+  -h, --help                 this text
 
 environment: DUPLEX_KAFKA_BROKERS, DUPLEX_KAFKA_BROKERS_COUNT, DUPLEX_KAFKA_PORT,
-DUPLEX_KAFKA_HEAP, DUPLEX_KAFKA_PROXY_PORT, DUPLEX_TOXIPROXY_PORT, DUPLEX_MOTO_PORT,
-DUPLEX_DYNAMODB_PORT, DUPLEX_DYNAMODB_HEAP, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION (see docs/local-stack.md)`;
+DUPLEX_KAFKA_HEAP, DUPLEX_KAFKA_PROXY_PORT, DUPLEX_TOXIPROXY_PORT, DUPLEX_EMULATOR,
+DUPLEX_MOTO_PORT, DUPLEX_LOCALSTACK_PORT, DUPLEX_LOCALSTACK_PYTHON, DUPLEX_DYNAMODB_PORT,
+DUPLEX_DYNAMODB_HEAP, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION (see
+docs/local-stack.md)`;
 
 function usageError(message: string): never {
   process.stderr.write(`error: ${message}\n\n${USAGE}\n`);
@@ -104,6 +114,13 @@ async function main(): Promise<number> {
     if (values.brokers !== "1" && values.brokers !== "3") usageError("--brokers must be 1 or 3");
     brokers = values.brokers === "1" ? 1 : 3;
   }
+  let emulator: Emulator | undefined;
+  if (values.emulator !== undefined) {
+    if (!(EMULATORS as readonly string[]).includes(values.emulator)) {
+      usageError(`--emulator must be one of ${EMULATORS.join(", ")}`);
+    }
+    emulator = values.emulator as Emulator;
+  }
   let timeoutMs: number | undefined;
   if (values.timeout !== undefined) {
     const seconds = Number(values.timeout);
@@ -119,6 +136,7 @@ async function main(): Promise<number> {
   const upOptions = {
     log,
     ...(brokers === undefined ? {} : { brokers }),
+    ...(emulator === undefined ? {} : { emulator }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
 
@@ -136,6 +154,14 @@ async function main(): Promise<number> {
     case "reset": {
       const result = await stackReset(upOptions);
       if (json) out(result);
+      return 0;
+    }
+    case "install": {
+      const installed = await stackInstall({
+        log,
+        ...(emulator === undefined ? {} : { emulator }),
+      });
+      if (json) out({ installed });
       return 0;
     }
     case "down": {
@@ -160,6 +186,7 @@ function parse() {
     options: {
       brokers: { type: "string" },
       proxy: { type: "boolean" },
+      emulator: { type: "string" },
       timeout: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },

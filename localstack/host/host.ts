@@ -308,11 +308,14 @@ export class FunctionHost {
       region: this.options.endpoints.region,
       credentials: this.options.endpoints.credentials,
     });
+    // Lambda and MSK have no emulator here: their ARNs take the emulator's region and account.
+    const { region, accountId } = this.options.resources;
     for (const declaration of functionDeclarations) {
       if (declaration.trigger.kind === "custom-resource") continue;
       if (wanted !== undefined && !wanted.includes(declaration.name)) continue;
       const fn = new LocalFunction(declaration, this.environmentFor(declaration), logDir, {
         maxConcurrency: this.options.maxConcurrency ?? 2,
+        functionArn: `arn:aws:lambda:${region}:${accountId}:function:${declaration.name}`,
       });
       this.functions.set(declaration.name, fn);
       const trigger = declaration.trigger;
@@ -338,6 +341,7 @@ export class FunctionHost {
                 log: this.#log,
                 deadLetters: this.#deadLetters,
                 history: this.#history,
+                eventSourceArn: `arn:aws:kafka:${region}:${accountId}:cluster/duplex-local/local`,
               }),
             );
           }
@@ -383,7 +387,11 @@ export class FunctionHost {
     for (const poller of this.sqsPollers) poller.start();
     for (const poller of this.logPollers) poller.start();
     if (this.#httpFunctions.length > 0) {
-      this.#api = await startHttpGateway(this.#httpFunctions, this.options.apiPort ?? 0);
+      this.#api = await startHttpGateway(
+        this.#httpFunctions,
+        this.options.apiPort ?? 0,
+        this.options.resources.accountId,
+      );
     }
   }
 }

@@ -41,13 +41,17 @@ function gatewayAnswer(response: ServerResponse, status: number, message: string
   response.end(JSON.stringify({ message }));
 }
 
-/** The API Gateway HTTP API request event (payload format 2.0) of a Node request. */
+/**
+ * The API Gateway HTTP API request event (payload format 2.0) of a Node request; `accountId` is
+ * the emulator's (the host passes the account of its resources' ARNs).
+ */
 export function toGatewayEvent(
   request: IncomingMessage,
   url: URL,
   route: CompiledRoute,
   match: RegExpExecArray,
   body: Buffer | undefined,
+  accountId = "000000000000",
 ): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -70,7 +74,7 @@ export function toGatewayEvent(
     ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
     ...(route.names.length > 0 ? { pathParameters } : {}),
     requestContext: {
-      accountId: "000000000000",
+      accountId,
       apiId: "local",
       domainName: headers.host ?? "127.0.0.1",
       domainPrefix: "127",
@@ -106,17 +110,19 @@ export interface HttpGateway {
  * request turned into the payload-format-2.0 event and invoked on the function like a Lambda
  * proxy integration, its answer written back. As API Gateway does: `404 {"message":"Not Found"}`
  * for no route, `413` above 10 MB, `500 {"message":"Internal Server Error"}` when the invocation
- * fails. Listens on 127.0.0.1 only, without auth (IAM/JWT are AWS's).
+ * fails. Listens on 127.0.0.1 only, without auth (IAM/JWT are AWS's). `accountId` goes into each
+ * event's `requestContext` (default `000000000000` when there is no emulator to take one from).
  *
  * @example
  * ```ts
- * const api = await startHttpGateway([commandApi, queryApi], 0);
+ * const api = await startHttpGateway([commandApi, queryApi], 0, "000000000000");
  * await fetch(`${api.url}/commands/PlaceOrderRequested`, { method: "POST", body });
  * ```
  */
 export async function startHttpGateway(
   functions: readonly LocalFunction[],
   port: number,
+  accountId?: string,
 ): Promise<HttpGateway> {
   const routes: CompiledRoute[] = [];
   for (const fn of functions) {
@@ -157,7 +163,14 @@ export async function startHttpGateway(
         }
         chunks.push(chunk as Buffer);
       }
-      const event = toGatewayEvent(request, url, found.route, found.match, Buffer.concat(chunks));
+      const event = toGatewayEvent(
+        request,
+        url,
+        found.route,
+        found.match,
+        Buffer.concat(chunks),
+        accountId,
+      );
       let result: unknown;
       try {
         result = await found.route.fn.invoke(event);

@@ -44,6 +44,13 @@ export interface LocalFunctionStats {
 export interface LocalFunctionOptions {
   /** Execution environments that may run at once (Lambda scales out; 4 by default). */
   readonly maxConcurrency?: number;
+  /**
+   * The context's `invokedFunctionArn`. The host builds it from the emulator's region and
+   * account (the event bus's ARN).
+   *
+   * @default `arn:aws:lambda:local:000000000000:function:<name>` (no emulator to take one from)
+   */
+  readonly functionArn?: string;
 }
 
 /**
@@ -70,6 +77,7 @@ export class LocalFunction {
   readonly #waiting: (() => void)[] = [];
   #nextId = 1;
   readonly #log: WriteStream;
+  readonly #functionArn: string;
 
   constructor(
     declaration: FunctionDeclaration,
@@ -80,6 +88,8 @@ export class LocalFunction {
     this.declaration = declaration;
     this.#env = env;
     this.#maxConcurrency = Math.max(1, options.maxConcurrency ?? 4);
+    this.#functionArn =
+      options.functionArn ?? `arn:aws:lambda:local:000000000000:function:${declaration.name}`;
     mkdirSync(logDir, { recursive: true });
     this.#log = createWriteStream(join(logDir, `${declaration.name}.log`), { flags: "a" });
   }
@@ -185,6 +195,7 @@ export class LocalFunction {
       workerData: {
         entry: pathToFileURL(join(repoRoot, this.declaration.entry)).href,
         functionName: this.name,
+        functionArn: this.#functionArn,
         memoryMb: this.declaration.memoryMb,
         timeoutSeconds: this.declaration.timeoutSeconds,
       },

@@ -30,6 +30,7 @@ export class LogPoller {
   readonly #log: LogClient;
   readonly #deadLetters: LogProducer;
   readonly #history: History | undefined;
+  readonly #eventSourceArn: string;
   #consumer: LogConsumer | undefined;
   #loop: Promise<void> | undefined;
   #stopped = false;
@@ -50,6 +51,12 @@ export class LogPoller {
     deadLetters: LogProducer;
     /** Where records the poller dead-letters are recorded (the run history). */
     history?: History;
+    /**
+     * The MSK event's `eventSourceArn`. The host builds it from the emulator's region and account.
+     *
+     * @default `arn:aws:kafka:local:000000000000:cluster/duplex-local/local`
+     */
+    eventSourceArn?: string;
   }) {
     this.#fn = options.fn;
     this.#trigger = options.trigger;
@@ -58,6 +65,8 @@ export class LogPoller {
     this.#log = options.log;
     this.#deadLetters = options.deadLetters;
     this.#history = options.history;
+    this.#eventSourceArn =
+      options.eventSourceArn ?? "arn:aws:kafka:local:000000000000:cluster/duplex-local/local";
   }
 
   get groupId(): string {
@@ -146,7 +155,7 @@ export class LogPoller {
   async #invoke(records: readonly IncomingRecord[]): Promise<number> {
     const event = {
       eventSource: "aws:kafka",
-      eventSourceArn: "arn:aws:kafka:local:000000000000:cluster/duplex-local/local",
+      eventSourceArn: this.#eventSourceArn,
       bootstrapServers: "local",
       records: {
         [`${this.#topic}-${records[0]?.partition ?? 0}`]: records.map(toMskRecord),

@@ -8,6 +8,8 @@ import {
 import {
   CreateArchiveCommand,
   CreateEventBusCommand,
+  DescribeArchiveCommand,
+  DescribeEventBusCommand,
   EventBridgeClient,
   PutRuleCommand,
   PutTargetsCommand,
@@ -24,21 +26,21 @@ import type { LogAdmin } from "../../functions/kit/log/port.ts";
 import { applyTopicChanges, diffTopics } from "../../functions/kit/topics-sync.ts";
 import { functionDeclarations } from "../../functions/registry.ts";
 import type { AwsClientConfig } from "../stack/endpoints.ts";
-import type { CommandQueue, LocalResources, QueueNames } from "./resources.ts";
-import { localResourceNames } from "./resources.ts";
+import type { CommandQueue, LocalResourceNames, LocalResources, QueueNames } from "./resources.ts";
+import { arnAccountAndRegion, localResourceNames } from "./resources.ts";
 
 /**
  * Provisions the local stack from the catalog and the trigger declarations — the same sources CDK
  * reads: topics; the fast-lane bus with its archive and one rule per critical command, each to its
  * queue with a DLQ (`maxReceiveCount` from the handler's trigger); the DynamoDB tables with their
- * indexes and TTL. Idempotent: what exists is left as it is.
+ * indexes and TTL. Idempotent: what exists is left as it is. Every ARN (and so the account) is
+ * the one the emulator returns: moto's and LocalStack's accounts differ.
  */
 export interface ProvisionOptions {
   readonly prefix: string;
   readonly aws: AwsClientConfig;
   /** DynamoDB's endpoint (DynamoDB Local on the local stack). */
   readonly dynamodbEndpoint?: string;
-  readonly accountId: string;
   readonly admin: LogAdmin;
   readonly topicEnvironment: TopicEnvironment;
   /** Topic namespace of this run; empty for the catalog's own names. */
@@ -51,13 +53,7 @@ export async function provisionLocal(options: ProvisionOptions): Promise<LocalRe
   const commands = allEventDefinitions()
     .filter((d) => d.critical)
     .map((d) => d.type as CriticalCommandName);
-  const names = localResourceNames({
-    prefix: options.prefix,
-    commands,
-    endpoint: options.aws.endpoint,
-    region: options.aws.region,
-    accountId: options.accountId,
-  });
+  const names = localResourceNames({ prefix: options.prefix, commands });
 
   const prefix = options.topicPrefix ?? "";
   const topics = topicsFor(options.topicEnvironment).map((t) => ({
@@ -70,7 +66,7 @@ export async function provisionLocal(options: ProvisionOptions): Promise<LocalRe
     changes.filter((c) => c.kind === "create" || c.kind === "add-partitions"),
   );
 
-  const [queues] = await Promise.all([
+  const [fastLane] = await Promise.all([
     provisionFastLane(options, names),
     provisionTables(
       new DynamoDBClient({
@@ -80,7 +76,13 @@ export async function provisionLocal(options: ProvisionOptions): Promise<LocalRe
       names.tables,
     ),
   ]);
-  return { ...names, ...queues };
+  return {
+    prefix: names.prefix,
+    eventBusName: names.eventBusName,
+    archiveName: names.archiveName,
+    tables: names.tables,
+    ...fastLane,
+  };
 }
 
 function maxReceiveCountFor(command: string): number {
@@ -95,53 +97,75 @@ function maxReceiveCountFor(command: string): number {
 
 async function provisionFastLane(
   options: ProvisionOptions,
-  names: LocalResources,
-): Promise<Pick<LocalResources, "commandQueues" | "ruleTargetDlq">> {
+  names: LocalResourceNames,
+): Promise<
+  Pick<
+    LocalResources,
+    "region" | "accountId" | "eventBusArn" | "archiveArn" | "commandQueues" | "ruleTargetDlq"
+  >
+> {
   const sqs = new SQSClient(options.aws);
   const events = new EventBridgeClient(options.aws);
   const visibility = String(options.visibilityTimeoutSeconds ?? 5);
 
-  const createQueue = async (queue: QueueNames, attributes: Record<string, string> = {}) => {
+  const createQueue = async (
+    name: string,
+    attributes: Record<string, string> = {},
+  ): Promise<QueueNames> => {
     const { QueueUrl } = await sqs.send(
-      new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes }),
+      new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
     );
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
     );
-    return { name: queue.name, url: QueueUrl ?? queue.url, arn: Attributes?.QueueArn ?? queue.arn };
+    const arn = Attributes?.QueueArn;
+    if (QueueUrl === undefined || arn === undefined) {
+      throw new Error(`the emulator returned no URL or ARN for the queue ${name}`);
+    }
+    return { name, url: QueueUrl, arn };
   };
 
-  try {
-    await events.send(new CreateEventBusCommand({ Name: names.eventBusName }));
-  } catch (error) {
-    if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+  const eventBusArn = await events
+    .send(new CreateEventBusCommand({ Name: names.eventBusName }))
+    .then((created) => created.EventBusArn)
+    .catch(async (error: unknown) => {
+      if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+      return (await events.send(new DescribeEventBusCommand({ Name: names.eventBusName }))).Arn;
+    });
+  if (eventBusArn === undefined) {
+    throw new Error(`the emulator returned no ARN for the event bus ${names.eventBusName}`);
   }
-  const busArn = `arn:aws:events:${names.region}:${names.accountId}:event-bus/${names.eventBusName}`;
-  try {
-    await events.send(
+  const archiveArn = await events
+    .send(
       new CreateArchiveCommand({
         ArchiveName: names.archiveName,
-        EventSourceArn: busArn,
+        EventSourceArn: eventBusArn,
         RetentionDays: 7,
         Description: "Every event on the fast lane, for operator replays",
       }),
-    );
-  } catch (error) {
-    if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+    )
+    .then((created) => created.ArchiveArn)
+    .catch(async (error: unknown) => {
+      if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+      return (await events.send(new DescribeArchiveCommand({ ArchiveName: names.archiveName })))
+        .ArchiveArn;
+    });
+  if (archiveArn === undefined) {
+    throw new Error(`the emulator returned no ARN for the archive ${names.archiveName}`);
   }
 
-  const ruleTargetDlq = await createQueue(names.ruleTargetDlq);
+  const ruleTargetDlq = await createQueue(names.ruleTargetDlqName);
   const commandQueues: Record<string, CommandQueue> = {};
   for (const [command, planned] of Object.entries(names.commandQueues)) {
-    const dlq = await createQueue(planned.dlq, { MessageRetentionPeriod: "1209600" });
-    const queue = await createQueue(planned, {
+    const dlq = await createQueue(planned.dlqName, { MessageRetentionPeriod: "1209600" });
+    const queue = await createQueue(planned.name, {
       VisibilityTimeout: visibility,
       RedrivePolicy: JSON.stringify({
         deadLetterTargetArn: dlq.arn,
         maxReceiveCount: maxReceiveCountFor(command),
       }),
     });
-    await events.send(
+    const { RuleArn: ruleArn } = await events.send(
       new PutRuleCommand({
         Name: planned.ruleName,
         EventBusName: names.eventBusName,
@@ -164,9 +188,24 @@ async function provisionFastLane(
         ],
       }),
     );
-    commandQueues[command] = { ...planned, ...queue, dlq };
+    if (ruleArn === undefined) {
+      throw new Error(`the emulator returned no ARN for the rule ${planned.ruleName}`);
+    }
+    commandQueues[command] = {
+      command: planned.command,
+      ruleName: planned.ruleName,
+      ruleArn,
+      ...queue,
+      dlq,
+    };
   }
-  return { commandQueues, ruleTargetDlq };
+  return {
+    ...arnAccountAndRegion(eventBusArn),
+    eventBusArn,
+    archiveArn,
+    commandQueues,
+    ruleTargetDlq,
+  };
 }
 
 /** Key schema and indexes of each table; CDK declares the same (see lib/data). */

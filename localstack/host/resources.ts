@@ -2,16 +2,21 @@ import type { CriticalCommandName } from "../../events/types.ts";
 import type { TableName } from "../../functions/kit/declarations.ts";
 
 /**
- * The names of everything the local stack provisions for Duplex, derived from one prefix, so a
- * test can run against its own isolated set (`duplex-t1a2b-...`) next to the demo's
- * (`duplex-local-...`). Topics are the catalog's own names (handlers publish to them directly).
+ * Everything the local stack provisioned for Duplex, named from one prefix, so a test can run
+ * against its own isolated set (`duplex-t1a2b-...`) next to the demo's (`duplex-local-...`).
+ * Topics are the catalog's own names (handlers publish to them directly). Every URL, ARN and the
+ * account are the ones the emulator returned (moto's account is 123456789012, LocalStack's
+ * 000000000000): nothing here assumes an account.
  */
 export interface LocalResources {
   readonly prefix: string;
   readonly region: string;
+  /** The emulator's account, read from the event bus's ARN. */
   readonly accountId: string;
   readonly eventBusName: string;
+  readonly eventBusArn: string;
   readonly archiveName: string;
+  readonly archiveArn: string;
   readonly tables: Readonly<Record<TableName, string>>;
   /** One queue (with its DLQ) per critical command, as on AWS. */
   readonly commandQueues: Readonly<Record<string, CommandQueue>>;
@@ -28,7 +33,28 @@ export interface QueueNames {
 export interface CommandQueue extends QueueNames {
   readonly command: CriticalCommandName;
   readonly ruleName: string;
+  readonly ruleArn: string;
   readonly dlq: QueueNames;
+}
+
+/** The names of what {@link LocalResources} describes, before anything exists. */
+export interface LocalResourceNames {
+  readonly prefix: string;
+  readonly eventBusName: string;
+  readonly archiveName: string;
+  readonly tables: Readonly<Record<TableName, string>>;
+  readonly commandQueues: Readonly<
+    Record<
+      string,
+      {
+        readonly command: CriticalCommandName;
+        readonly name: string;
+        readonly ruleName: string;
+        readonly dlqName: string;
+      }
+    >
+  >;
+  readonly ruleTargetDlqName: string;
 }
 
 const TABLES: readonly TableName[] = [
@@ -39,35 +65,25 @@ const TABLES: readonly TableName[] = [
   "command-ledger",
 ];
 
-function queue(prefix: string, suffix: string, endpoint: string, region: string, account: string) {
-  const name = `${prefix}-${suffix}`;
-  return {
-    name,
-    url: `${endpoint}/${account}/${name}`,
-    arn: `arn:aws:sqs:${region}:${account}:${name}`,
-  };
-}
-
 function kebab(type: string): string {
   return type.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
 }
 
 /**
- * Names for a prefix. Queue URLs follow moto's and LocalStack's `<endpoint>/<account>/<name>`
- * form; provisioning replaces them with what CreateQueue returns.
+ * Names for a prefix; provisioning creates them and records the URLs and ARNs the emulator
+ * returns.
+ *
+ * @example
+ * localResourceNames({ prefix: "duplex-demo", commands: ["PlaceOrderRequested"] }).eventBusName;
+ * // "duplex-demo-fast-lane"
  */
 export function localResourceNames(options: {
   prefix: string;
   commands: readonly CriticalCommandName[];
-  endpoint: string;
-  region: string;
-  accountId: string;
-}): LocalResources {
-  const { prefix, endpoint, region, accountId } = options;
+}): LocalResourceNames {
+  const { prefix } = options;
   return {
     prefix,
-    region,
-    accountId,
     eventBusName: `${prefix}-fast-lane`,
     archiveName: `${prefix}-fast-lane-archive`,
     tables: Object.fromEntries(TABLES.map((t) => [t, `${prefix}-${t}`])) as Record<
@@ -79,12 +95,25 @@ export function localResourceNames(options: {
         command,
         {
           command,
+          name: `${prefix}-${kebab(command)}`,
           ruleName: `${prefix}-${kebab(command)}`,
-          ...queue(prefix, kebab(command), endpoint, region, accountId),
-          dlq: queue(prefix, `${kebab(command)}-dlq`, endpoint, region, accountId),
+          dlqName: `${prefix}-${kebab(command)}-dlq`,
         },
       ]),
     ),
-    ruleTargetDlq: queue(prefix, "rule-target-dlq", endpoint, region, accountId),
+    ruleTargetDlqName: `${prefix}-rule-target-dlq`,
   };
+}
+
+/**
+ * The account and region of an ARN (`arn:aws:events:us-east-1:000000000000:event-bus/x`).
+ *
+ * @throws {Error} naming the ARN when it has no account or region.
+ */
+export function arnAccountAndRegion(arn: string): { accountId: string; region: string } {
+  const [prefix, partition, , region, accountId] = arn.split(":");
+  if (prefix !== "arn" || !partition || !region || !accountId || !/^\d{12}$/.test(accountId)) {
+    throw new Error(`expected an ARN with a region and a 12-digit account, got '${arn}'`);
+  }
+  return { accountId, region };
 }

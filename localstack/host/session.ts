@@ -25,12 +25,7 @@ import type { PublishResult } from "../../functions/kit/publisher.ts";
 import { Publisher } from "../../functions/kit/publisher.ts";
 import { ReadModelStore } from "../../functions/kit/read-models.ts";
 import { VersionedStore } from "../../functions/kit/versioned-store.ts";
-import {
-  clientConfigsOf,
-  DEFAULTS,
-  type LocalEndpoints,
-  localEndpoints,
-} from "../stack/endpoints.ts";
+import { clientConfigsOf, type LocalEndpoints, localEndpoints } from "../stack/endpoints.ts";
 import { duplexHome } from "../stack/paths.ts";
 import { readState } from "../stack/state.ts";
 import type { ControlEndpoint, ControlServer } from "./control.ts";
@@ -163,7 +158,6 @@ export class LocalSession {
       prefix: `duplex-${name}`,
       aws: clientConfigsOf(endpoints).aws,
       dynamodbEndpoint: endpoints.dynamodbEndpoint,
-      accountId: DEFAULTS.accountId,
       admin,
       topicEnvironment: (state?.brokerCount ?? 1) === 3 ? "local-cluster" : "local",
       topicPrefix: `${name}.`,

@@ -8,6 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 interface WorkerInit {
   readonly entry: string;
   readonly functionName: string;
+  readonly functionArn: string;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
 }
@@ -42,7 +43,7 @@ port.on("message", async (invocation: Invocation) => {
   const context = {
     functionName: init.functionName,
     functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${init.functionName}`,
+    invokedFunctionArn: init.functionArn,
     memoryLimitInMB: String(init.memoryMb),
     awsRequestId: invocation.requestId,
     logGroupName: `/aws/lambda/${init.functionName}`,

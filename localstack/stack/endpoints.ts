@@ -10,24 +10,34 @@
  * | `DUPLEX_KAFKA_HEAP` | `512m` | heap of each broker JVM (`-Xms`/`-Xmx`) |
  * | `DUPLEX_KAFKA_PROXY_PORT` | `DUPLEX_KAFKA_PORT` + 6 | first of the ports of the proxied path to the brokers (node n: its proxied listener on +2(n-1), the TCP proxy in front of it on the next port) |
  * | `DUPLEX_TOXIPROXY_PORT` | `DUPLEX_KAFKA_PORT` + 12 | Toxiproxy's HTTP API, when a drill starts it |
- * | `AWS_ENDPOINT_URL` | `http://127.0.0.1:<DUPLEX_MOTO_PORT>` | the AWS API endpoint; anything but the moto default is external (e.g. LocalStack on 4566) |
+ * | `DUPLEX_EMULATOR` | the running stack's, else `moto` | the AWS API emulator the stack runs: `moto` or `localstack` |
+ * | `AWS_ENDPOINT_URL` | `http://127.0.0.1:<emulator's port>` | the AWS API endpoint; anything but the stack's emulator is external (e.g. a LocalStack in Docker) |
  * | `DUPLEX_MOTO_PORT` | `5000` | port of the moto server the stack runs |
- * | `AWS_ENDPOINT_URL_DYNAMODB` | DynamoDB Local (`http://127.0.0.1:<DUPLEX_DYNAMODB_PORT>`) while the stack runs moto, else `AWS_ENDPOINT_URL` | the DynamoDB endpoint; anything but the stack's DynamoDB Local is external |
+ * | `DUPLEX_LOCALSTACK_PORT` | `4566` | port of LocalStack's gateway when the stack runs LocalStack |
+ * | `DUPLEX_LOCALSTACK_PYTHON` | the newest Python 3.13+ found | the Python that LocalStack's virtualenv is made with (see `localstack-install.ts`) |
+ * | `AWS_ENDPOINT_URL_DYNAMODB` | DynamoDB Local (`http://127.0.0.1:<DUPLEX_DYNAMODB_PORT>`) while the stack runs an emulator, else `AWS_ENDPOINT_URL` | the DynamoDB endpoint; anything but the stack's DynamoDB Local is external |
  * | `DUPLEX_DYNAMODB_PORT` | `8000` | port of the DynamoDB Local the stack runs |
  * | `DUPLEX_DYNAMODB_HEAP` | `512m` | maximum heap of DynamoDB Local's JVM (`-Xmx`) |
  * | `AWS_REGION` (or `AWS_DEFAULT_REGION`) | `us-east-1` | region for the SDK clients |
  *
- * Credentials are always `test`/`test` (moto maps them to account `123456789012`).
+ * Credentials are always `test`/`test`. The account is the emulator's (moto: `123456789012`,
+ * LocalStack: `000000000000`): code that builds an ARN takes it from the ARNs the emulator returns,
+ * never from here.
  *
- * The stack runs DynamoDB Local whenever it runs moto (the AWS endpoint is the moto default),
- * unless `AWS_ENDPOINT_URL_DYNAMODB` names another DynamoDB. With an external AWS endpoint (e.g.
- * LocalStack, whose DynamoDB is DynamoDB Local already) it runs neither, and DynamoDB calls go to
+ * The stack runs DynamoDB Local whenever it runs an emulator (moto, or LocalStack, whose own
+ * DynamoDB would download DynamoDB Local and a JDK at run time), unless `AWS_ENDPOINT_URL_DYNAMODB`
+ * names another DynamoDB. With an external AWS endpoint it runs neither, and DynamoDB calls go to
  * `AWS_ENDPOINT_URL_DYNAMODB` if set, else to `AWS_ENDPOINT_URL`.
  *
  * @module
  */
 import { ConfigError } from "./errors.ts";
-import { type BrokerCount, readState } from "./state.ts";
+import { type BrokerCount, type Emulator, readState, type StackState } from "./state.ts";
+
+export type { Emulator } from "./state.ts";
+
+/** Every {@link Emulator}, for messages and argument checks. */
+export const EMULATORS: readonly Emulator[] = ["moto", "localstack"];
 
 /** Defaults of the local stack. */
 export const DEFAULTS = {
@@ -36,8 +46,7 @@ export const DEFAULTS = {
   region: "us-east-1",
   accessKeyId: "test",
   secretAccessKey: "test",
-  /** The account moto uses for the `test` key. */
-  accountId: "123456789012",
+  localstackPort: 4566,
   kafkaHeap: "512m",
   dynamodbPort: 8000,
   dynamodbHeap: "512m",
@@ -55,6 +64,8 @@ export interface LocalEndpoints {
   kafkaBrokers: string[];
   /** The AWS API endpoint (moto by default), without a trailing slash. */
   awsEndpoint: string;
+  /** The emulator the stack runs at `awsEndpoint`; `external` when `AWS_ENDPOINT_URL` names another. */
+  awsEmulator: Emulator | "external";
   /**
    * Where DynamoDB calls go, without a trailing slash: the stack's DynamoDB Local
    * (`http://127.0.0.1:8000`) while it runs moto, else `AWS_ENDPOINT_URL_DYNAMODB` or
@@ -99,7 +110,14 @@ export interface DuplexEnv {
   toxiproxyPort: number;
   /** `AWS_ENDPOINT_URL`, normalised, when set. */
   awsEndpointUrl: string | undefined;
+  /**
+   * `DUPLEX_EMULATOR`, when set. Unset, the stack keeps the emulator it runs (see
+   * {@link withRunningEmulator}), else moto.
+   */
+  emulator: Emulator | undefined;
   motoPort: number;
+  /** `DUPLEX_LOCALSTACK_PORT`: where the stack's LocalStack listens. */
+  localstackPort: number;
   /** `AWS_ENDPOINT_URL_DYNAMODB`, normalised, when set. */
   dynamodbEndpointUrl: string | undefined;
   /** `DUPLEX_DYNAMODB_PORT`: where the stack's DynamoDB Local listens. */
@@ -182,6 +200,14 @@ export function readDuplexEnv(env: Env = process.env): DuplexEnv {
   const dynamodbEndpointRaw = present(env, "AWS_ENDPOINT_URL_DYNAMODB");
   const basePortRaw = present(env, "DUPLEX_KAFKA_PORT");
   const motoPortRaw = present(env, "DUPLEX_MOTO_PORT");
+  const localstackPortRaw = present(env, "DUPLEX_LOCALSTACK_PORT");
+  const emulatorRaw = present(env, "DUPLEX_EMULATOR");
+  if (emulatorRaw !== undefined && !(EMULATORS as readonly string[]).includes(emulatorRaw)) {
+    throw new ConfigError(
+      "DUPLEX_EMULATOR",
+      `"${emulatorRaw}" must be one of ${EMULATORS.join(", ")}`,
+    );
+  }
   const dynamodbPortRaw = present(env, "DUPLEX_DYNAMODB_PORT");
   // node 3's controller port is base + 5
   const kafkaBasePort =
@@ -204,6 +230,10 @@ export function readDuplexEnv(env: Env = process.env): DuplexEnv {
     dynamodbPortRaw === undefined
       ? DEFAULTS.dynamodbPort
       : parsePort("DUPLEX_DYNAMODB_PORT", dynamodbPortRaw);
+  const localstackPort =
+    localstackPortRaw === undefined
+      ? DEFAULTS.localstackPort
+      : parsePort("DUPLEX_LOCALSTACK_PORT", localstackPortRaw);
   const parsed: DuplexEnv = {
     kafkaBrokers:
       brokersRaw === undefined ? undefined : parseBrokerList("DUPLEX_KAFKA_BROKERS", brokersRaw),
@@ -214,7 +244,9 @@ export function readDuplexEnv(env: Env = process.env): DuplexEnv {
     toxiproxyPort,
     awsEndpointUrl:
       endpointRaw === undefined ? undefined : parseUrl("AWS_ENDPOINT_URL", endpointRaw),
+    emulator: emulatorRaw as Emulator | undefined,
     motoPort,
+    localstackPort,
     dynamodbEndpointUrl:
       dynamodbEndpointRaw === undefined
         ? undefined
@@ -226,22 +258,29 @@ export function readDuplexEnv(env: Env = process.env): DuplexEnv {
   // The ports of the components the stack runs must not collide.
   if (isManagedDynamoDb(parsed)) {
     const variable = dynamodbPortRaw === undefined ? undefined : "DUPLEX_DYNAMODB_PORT";
-    if (dynamodbPort === motoPort) {
+    const emulator = parsed.emulator ?? "moto";
+    const emulatorVariable = emulator === "moto" ? "DUPLEX_MOTO_PORT" : "DUPLEX_LOCALSTACK_PORT";
+    if (dynamodbPort === emulatorPort(parsed, emulator)) {
       throw new ConfigError(
-        variable ?? "DUPLEX_MOTO_PORT",
-        `port ${dynamodbPort} would be both moto's and DynamoDB Local's`,
-        { hint: "give DUPLEX_MOTO_PORT and DUPLEX_DYNAMODB_PORT different ports" },
+        variable ?? emulatorVariable,
+        `port ${dynamodbPort} would be both ${emulatorName(emulator)}'s and DynamoDB Local's`,
+        { hint: `give ${emulatorVariable} and DUPLEX_DYNAMODB_PORT different ports` },
       );
     }
-    if (
-      isManagedKafka(parsed.kafkaBrokers) &&
-      dynamodbPort >= kafkaBasePort &&
-      dynamodbPort <= kafkaBasePort + 5
-    ) {
+    const kafkaPorts = (port: number) =>
+      isManagedKafka(parsed.kafkaBrokers) && port >= kafkaBasePort && port <= kafkaBasePort + 5;
+    if (kafkaPorts(dynamodbPort)) {
       throw new ConfigError(
         variable ?? "DUPLEX_KAFKA_PORT",
         `port ${dynamodbPort} would be among Kafka's (${kafkaBasePort}-${kafkaBasePort + 5})`,
         { hint: "move DUPLEX_DYNAMODB_PORT or DUPLEX_KAFKA_PORT so that they do not overlap" },
+      );
+    }
+    if (emulator === "localstack" && kafkaPorts(localstackPort)) {
+      throw new ConfigError(
+        localstackPortRaw === undefined ? "DUPLEX_KAFKA_PORT" : "DUPLEX_LOCALSTACK_PORT",
+        `port ${localstackPort} would be among Kafka's (${kafkaBasePort}-${kafkaBasePort + 5})`,
+        { hint: "move DUPLEX_LOCALSTACK_PORT or DUPLEX_KAFKA_PORT so that they do not overlap" },
       );
     }
   }
@@ -286,9 +325,35 @@ export function managedBrokers(count: BrokerCount, basePort: number): string[] {
   return Array.from({ length: count }, (_, i) => `127.0.0.1:${nodePorts(i + 1, basePort).client}`);
 }
 
-/** The endpoint of the moto server the stack runs. */
-export function motoEndpoint(port: number): string {
+/** The endpoint of the emulator the stack runs on `port` (moto's or LocalStack's). */
+export function emulatorEndpoint(port: number): string {
   return `http://127.0.0.1:${port}`;
+}
+
+/** The port the stack runs `emulator` on. */
+export function emulatorPort(
+  env: Pick<DuplexEnv, "motoPort" | "localstackPort">,
+  emulator: Emulator,
+): number {
+  return emulator === "moto" ? env.motoPort : env.localstackPort;
+}
+
+/** `moto` or `LocalStack`, for messages. */
+export function emulatorName(emulator: Emulator): string {
+  return emulator === "moto" ? "moto" : "LocalStack";
+}
+
+/**
+ * The environment with the emulator decided: `DUPLEX_EMULATOR` if set; else the one the running
+ * stack recorded (so `npm start` and the tests use the LocalStack that
+ * `stack:up -- --emulator localstack` started); else moto.
+ */
+export function withRunningEmulator<T extends Pick<DuplexEnv, "emulator">>(
+  env: T,
+  running: Pick<StackState, "awsManaged" | "emulator"> | undefined = readState(),
+): T & { emulator: Emulator } {
+  const recorded = running?.awsManaged ? (running.emulator ?? "moto") : undefined;
+  return { ...env, emulator: env.emulator ?? recorded ?? "moto" };
 }
 
 /** The endpoint of the DynamoDB Local the stack runs. */
@@ -308,20 +373,37 @@ function isLoopback(endpoint: string, port: number): boolean {
   );
 }
 
-/** True when `endpoint` is the moto server the stack runs (so the stack starts moto). */
-export function isManagedAwsEndpoint(endpoint: string | undefined, motoPort: number): boolean {
-  return endpoint === undefined || isLoopback(endpoint, motoPort);
+/**
+ * True when `endpoint` is the emulator the stack runs on `port` (so the stack starts it): unset,
+ * or plain http on the loopback at that port.
+ */
+export function isManagedAwsEndpoint(endpoint: string | undefined, port: number): boolean {
+  return endpoint === undefined || isLoopback(endpoint, port);
+}
+
+type EmulatorEnv = Pick<
+  DuplexEnv,
+  | "awsEndpointUrl"
+  | "emulator"
+  | "motoPort"
+  | "localstackPort"
+  | "dynamodbEndpointUrl"
+  | "dynamodbPort"
+>;
+
+/** True when the stack runs the AWS emulator (an unset `emulator` is moto). */
+function runsEmulator(env: EmulatorEnv): boolean {
+  return isManagedAwsEndpoint(env.awsEndpointUrl, emulatorPort(env, env.emulator ?? "moto"));
 }
 
 /**
- * True when the stack runs DynamoDB Local: it runs moto (the AWS endpoint is the moto default)
- * and `AWS_ENDPOINT_URL_DYNAMODB` is unset or names that DynamoDB Local (as in the environment
- * {@link sdkEnvironment} gives a child process).
+ * True when the stack runs DynamoDB Local: it runs the AWS emulator (the AWS endpoint is unset or
+ * the emulator's own) and `AWS_ENDPOINT_URL_DYNAMODB` is unset or names that DynamoDB Local (as
+ * in the environment {@link sdkEnvironment} gives a child process). An unset `emulator` is moto:
+ * pass the result of {@link withRunningEmulator} to follow a running LocalStack.
  */
-export function isManagedDynamoDb(
-  env: Pick<DuplexEnv, "awsEndpointUrl" | "motoPort" | "dynamodbEndpointUrl" | "dynamodbPort">,
-): boolean {
-  if (!isManagedAwsEndpoint(env.awsEndpointUrl, env.motoPort)) return false;
+export function isManagedDynamoDb(env: EmulatorEnv): boolean {
+  if (!runsEmulator(env)) return false;
   return (
     env.dynamodbEndpointUrl === undefined || isLoopback(env.dynamodbEndpointUrl, env.dynamodbPort)
   );
@@ -329,15 +411,14 @@ export function isManagedDynamoDb(
 
 /**
  * Where DynamoDB calls go: `AWS_ENDPOINT_URL_DYNAMODB` if set; else the stack's DynamoDB Local
- * while the stack runs moto; else `AWS_ENDPOINT_URL` (e.g. LocalStack serves DynamoDB itself).
+ * while the stack runs the emulator; else `AWS_ENDPOINT_URL` (an external emulator that serves
+ * DynamoDB itself).
  */
-export function resolveDynamoDbEndpoint(
-  env: Pick<DuplexEnv, "awsEndpointUrl" | "motoPort" | "dynamodbEndpointUrl" | "dynamodbPort">,
-): string {
+export function resolveDynamoDbEndpoint(env: EmulatorEnv): string {
   if (env.dynamodbEndpointUrl !== undefined) return env.dynamodbEndpointUrl;
-  return isManagedAwsEndpoint(env.awsEndpointUrl, env.motoPort)
+  return runsEmulator(env)
     ? dynamodbLocalEndpoint(env.dynamodbPort)
-    : (env.awsEndpointUrl ?? motoEndpoint(env.motoPort));
+    : (env.awsEndpointUrl ?? emulatorEndpoint(emulatorPort(env, env.emulator ?? "moto")));
 }
 
 /**
@@ -356,18 +437,20 @@ export function isManagedKafka(brokers: string[] | undefined): boolean {
  * @throws {ConfigError} naming the variable whose value is unusable.
  */
 export function localEndpoints(env: Env = process.env): LocalEndpoints {
-  const parsed = readDuplexEnv(env);
+  const state = readState();
+  const parsed = withRunningEmulator(readDuplexEnv(env), state);
   let kafkaBrokers = parsed.kafkaBrokers;
   if (kafkaBrokers === undefined) {
-    const state = readState();
     kafkaBrokers =
       state?.kafkaManaged === true
         ? state.kafkaBrokers
         : managedBrokers(parsed.brokerCount ?? 1, parsed.kafkaBasePort);
   }
+  const managed = runsEmulator(parsed);
   return {
     kafkaBrokers,
-    awsEndpoint: parsed.awsEndpointUrl ?? motoEndpoint(parsed.motoPort),
+    awsEndpoint: parsed.awsEndpointUrl ?? emulatorEndpoint(emulatorPort(parsed, parsed.emulator)),
+    awsEmulator: managed ? parsed.emulator : "external",
     dynamodbEndpoint: resolveDynamoDbEndpoint(parsed),
     region: parsed.region,
     credentials: { accessKeyId: DEFAULTS.accessKeyId, secretAccessKey: DEFAULTS.secretAccessKey },

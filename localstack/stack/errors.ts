@@ -37,7 +37,7 @@ export class ConfigError extends StackError {
   }
 }
 
-/** A tool the stack needs (java, mvn, python3) is missing or too old. */
+/** A tool the stack needs (java, mvn, python3, Python 3.13 for LocalStack) is missing or too old. */
 export class PrerequisiteError extends StackError {
   /** The missing tool, e.g. `java`. */
   readonly tool: string;
@@ -76,7 +76,7 @@ export class PortInUseError extends StackError {
 
 /** A one-off install step (Maven resolve, virtualenv, pip install, storage format) failed. */
 export class InstallError extends StackError {
-  /** `kafka`, `moto`, `dynamodb` or `toxiproxy`. */
+  /** `kafka`, `moto`, `localstack`, `dynamodb` or `toxiproxy`. */
   readonly component: string;
   /** Its log file. */
   readonly logFile: string;
@@ -137,12 +137,18 @@ export class StackStateError extends StackError {
   }
 }
 
-/** Another stack command holds the lock for longer than we may wait. */
+/** Another stack command (or install) holds a lock for longer than we may wait. */
 export class StackLockedError extends StackError {
   readonly holderPid: number;
 
-  constructor(holderPid: number, options: StackErrorOptions = {}) {
-    super(`another stack command (pid ${holderPid}) is running`, options);
+  /** @param what - what the holder does, e.g. `stack command` or `installing localstack`. */
+  constructor(holderPid: number, what = "stack command", options: StackErrorOptions = {}) {
+    super(
+      what === "stack command"
+        ? `another stack command (pid ${holderPid}) is running`
+        : `another process (pid ${holderPid}) is ${what}`,
+      options,
+    );
     this.name = "StackLockedError";
     this.holderPid = holderPid;
   }

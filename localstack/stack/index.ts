@@ -20,6 +20,8 @@ export {
   DEFAULTS,
   type DuplexEnv,
   dynamodbClientConfig,
+  EMULATORS,
+  type Emulator,
   type LocalCredentials,
   type LocalEndpoints,
   localEndpoints,
@@ -48,12 +50,19 @@ export {
 } from "./faults.ts";
 export { probeKafka, startBroker, stopBroker } from "./kafka-broker.ts";
 export {
+  identifyEmulator,
+  type LocalStackHealth,
+  probeLocalStack,
+} from "./localstack-emulator.ts";
+export { LOCALSTACK_VERSION } from "./localstack-install.ts";
+export {
   type ComponentStatus,
   type StackDownResult,
   type StackStatus,
   type StackUpOptions,
   type StackUpResult,
   stackDown,
+  stackInstall,
   stackReset,
   stackStatus,
   stackUp,

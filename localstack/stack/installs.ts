@@ -1,14 +1,16 @@
 /**
- * What the stack's installers (Kafka's jars, DynamoDB Local, moto) share: an install marker
- * holding the hash of the files it was made from, a staging folder renamed into place, and
- * Maven's `copy-dependencies`.
+ * What the stack's installers (Kafka's jars, DynamoDB Local, moto, LocalStack) share: an install
+ * marker holding the hash of the files it was made from, a staging folder renamed into place,
+ * Maven's `copy-dependencies`, and a virtualenv filled from a pinned requirements file.
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { type RunResult, runLogged } from "./processes.ts";
+import { InstallError } from "./errors.ts";
+import { repoRoot, shortPath } from "./paths.ts";
+import { type RunResult, runLogged, tailFile } from "./processes.ts";
 
 const MARKER = ".installed";
 
@@ -73,4 +75,55 @@ export function copyDependencies(
     ],
     { cwd: dirname(pom), ...options },
   );
+}
+
+/**
+ * Makes the virtualenv `venv` afresh with `python` and pip-installs `requirements` into it, with
+ * every step's output in `logFile`. The caller writes the install marker once it is satisfied.
+ * (A virtualenv is not relocatable, so it is made in place, not in a staging folder.)
+ *
+ * @throws {InstallError} naming `component` and the failed step, with the log's tail.
+ */
+export async function installVirtualenv(options: {
+  readonly component: string;
+  readonly python: string;
+  readonly venv: string;
+  readonly requirements: string;
+  readonly logFile: string;
+  readonly timeoutMs: number;
+}): Promise<void> {
+  const { component, python, venv, requirements, logFile, timeoutMs } = options;
+  const fail = (step: string, result: RunResult) =>
+    new InstallError(
+      component,
+      result.timedOut
+        ? `${step} did not finish within ${Math.round(timeoutMs / 1000)} s`
+        : `${step} failed (exit ${result.code})`,
+      { file: logFile, tail: tailFile(logFile) },
+      {
+        hint: "check that PyPI is reachable (pip honours PIP_INDEX_URL and proxy settings), then run the command again",
+      },
+    );
+  rmSync(venv, { recursive: true, force: true });
+  const made = await runLogged(python, ["-m", "venv", venv], {
+    cwd: repoRoot,
+    logFile,
+    timeoutMs: 120_000,
+  });
+  if (made.code !== 0) throw fail(`${python} -m venv ${shortPath(venv)}`, made);
+  const pip = await runLogged(
+    join(venv, "bin", "python"),
+    [
+      "-m",
+      "pip",
+      "install",
+      "--disable-pip-version-check",
+      "--no-input",
+      "--quiet",
+      "-r",
+      requirements,
+    ],
+    { cwd: repoRoot, logFile, timeoutMs },
+  );
+  if (pip.code !== 0) throw fail(`pip install -r ${shortPath(requirements)}`, pip);
 }

@@ -1,7 +1,8 @@
 /**
- * A lock file (`.duplex/run/stack.lock`) so that two `up`/`down`/`reset` never interleave (e.g.
- * a terminal and the integration tests' global setup). A lock left by a dead process is taken
- * over.
+ * Lock files in `.duplex/run/`: `stack.lock` so that two `up`/`down`/`reset` never interleave
+ * (e.g. a terminal and the integration tests' global setup), and `install-<component>.lock` so
+ * that two installs of one component (e.g. CI's `stack:install` in the background and a
+ * `stack:up`) never share a staging folder. A lock left by a dead process is taken over.
  *
  * @module
  */
@@ -11,9 +12,7 @@ import { StackLockedError } from "./errors.ts";
 import { paths } from "./paths.ts";
 import { isAlive } from "./processes.ts";
 
-const lockFile = join(paths.run, "stack.lock");
-
-function holder(): number | undefined {
+function holder(lockFile: string): number | undefined {
   try {
     const pid = Number(readFileSync(lockFile, "utf8").trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
@@ -22,8 +21,11 @@ function holder(): number | undefined {
   }
 }
 
-/** Calls within this process queue here first, so the file lock is only contended between processes. */
-let queue: Promise<unknown> = Promise.resolve();
+/**
+ * Calls within this process queue here first (one queue per lock), so a file lock is only
+ * contended between processes.
+ */
+const queues = new Map<string, Promise<unknown>>();
 
 /**
  * Runs `fn` holding the stack lock, waiting up to `timeoutMs` for another holder.
@@ -31,12 +33,44 @@ let queue: Promise<unknown> = Promise.resolve();
  * @throws {StackLockedError} when a live process holds it longer than `timeoutMs`.
  */
 export function withStackLock<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const run = queue.then(() => withFileLock(fn, timeoutMs));
-  queue = run.catch(() => {});
+  return withLock("stack", fn, timeoutMs);
+}
+
+/**
+ * Runs `fn` holding the install lock of `component` (`kafka`, `moto`, `localstack`, ...).
+ *
+ * @throws {StackLockedError} when a live process holds it longer than `timeoutMs`.
+ */
+export function withInstallLock<T>(
+  component: string,
+  fn: () => Promise<T>,
+  timeoutMs: number,
+): Promise<T> {
+  return withLock(`install-${component}`, fn, timeoutMs, `installing ${component}`);
+}
+
+function withLock<T>(
+  name: string,
+  fn: () => Promise<T>,
+  timeoutMs: number,
+  what = "stack command",
+): Promise<T> {
+  const run = (queues.get(name) ?? Promise.resolve()).then(() =>
+    withFileLock(join(paths.run, `${name}.lock`), fn, timeoutMs, what),
+  );
+  queues.set(
+    name,
+    run.catch(() => {}),
+  );
   return run;
 }
 
-async function withFileLock<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+async function withFileLock<T>(
+  lockFile: string,
+  fn: () => Promise<T>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   mkdirSync(paths.run, { recursive: true });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -45,13 +79,13 @@ async function withFileLock<T>(fn: () => Promise<T>, timeoutMs: number): Promise
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const pid = holder();
+      const pid = holder(lockFile);
       if (pid === undefined || pid === process.pid || !isAlive(pid)) {
         rmSync(lockFile, { force: true });
         continue;
       }
       if (Date.now() >= deadline) {
-        throw new StackLockedError(pid, {
+        throw new StackLockedError(pid, what, {
           hint: `wait for it to finish; if it is stuck, stop it (kill ${pid}) and run the command again`,
         });
       }
@@ -61,6 +95,6 @@ async function withFileLock<T>(fn: () => Promise<T>, timeoutMs: number): Promise
   try {
     return await fn();
   } finally {
-    if (holder() === process.pid) rmSync(lockFile, { force: true });
+    if (holder(lockFile) === process.pid) rmSync(lockFile, { force: true });
   }
 }

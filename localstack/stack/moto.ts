@@ -7,17 +7,16 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EndpointUnavailableError, InstallError, StartupError } from "./errors.ts";
-import { contentHash, installedWith, markInstalled } from "./installs.ts";
-import { logFile, paths, pidFile, repoRoot } from "./paths.ts";
+import { contentHash, installedWith, installVirtualenv, markInstalled } from "./installs.ts";
+import { logFile, paths, pidFile } from "./paths.ts";
 import { ensurePortFree, waitPortFree } from "./ports.ts";
 import { checkPython } from "./prerequisites.ts";
 import {
   isAlive,
   removePidFile,
-  runLogged,
   spawnDetached,
   stopProcessGroup,
   tailFile,
@@ -52,42 +51,24 @@ export async function installMoto(
 ): Promise<boolean> {
   if (motoInstalled()) return false;
   const python = checkPython();
-  const logPath = logFile("install-moto");
-  const fail = (step: string, result: { code: number | null; timedOut: boolean }) =>
-    new InstallError(
-      "moto",
-      result.timedOut
-        ? `${step} did not finish within ${Math.round(timeoutMs / 1000)} s`
-        : `${step} failed (exit ${result.code})`,
-      { file: logPath, tail: tailFile(logPath) },
-      {
-        hint: "check that PyPI is reachable (pip honours PIP_INDEX_URL and proxy settings), then run the command again",
-      },
-    );
   log(
     `moto: creating .duplex/venv with Python ${python.version} and installing moto (first run only)…`,
   );
-  rmSync(paths.venv, { recursive: true, force: true });
-  const venv = await runLogged("python3", ["-m", "venv", paths.venv], {
-    cwd: repoRoot,
-    logFile: logPath,
-    timeoutMs: 120_000,
+  await installVirtualenv({
+    component: "moto",
+    python: "python3",
+    venv: paths.venv,
+    requirements: paths.motoRequirements,
+    logFile: logFile("install-moto"),
+    timeoutMs,
   });
-  if (venv.code !== 0) throw fail("python3 -m venv .duplex/venv", venv);
-  const pip = await runLogged(
-    join(paths.venv, "bin", "pip"),
-    [
-      "install",
-      "--disable-pip-version-check",
-      "--no-input",
-      "--quiet",
-      "-r",
-      paths.motoRequirements,
-    ],
-    { cwd: repoRoot, logFile: logPath, timeoutMs },
-  );
-  if (pip.code !== 0 || !existsSync(motoServer))
-    throw fail("pip install -r localstack/moto/requirements.txt", pip);
+  if (!existsSync(motoServer)) {
+    throw new InstallError(
+      "moto",
+      "pip installed the requirements, but .duplex/venv/bin/moto_server is missing",
+      { file: logFile("install-moto"), tail: tailFile(logFile("install-moto")) },
+    );
+  }
   markInstalled(paths.venv, requirementsHash());
   log("moto: installed into .duplex/venv");
   return true;

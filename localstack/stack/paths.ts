@@ -1,7 +1,8 @@
 /**
  * Where the local stack keeps things. Everything it installs or writes lives under the ignored
  * folder `.duplex/` at the repository root; the files it reads (the Kafka pom, the log4j2
- * config, moto's pinned requirements, the DynamoDB Local pom) are committed under `localstack/`.
+ * config, moto's and LocalStack's pinned requirements, the DynamoDB Local pom) are committed under
+ * `localstack/`.
  *
  * @module
  */
@@ -22,6 +23,8 @@ export const paths = {
   kafkaLog4j: join(repoRoot, "localstack", "kafka", "log4j2.properties"),
   /** moto and its whole dependency closure, pinned. */
   motoRequirements: join(repoRoot, "localstack", "moto", "requirements.txt"),
+  /** LocalStack (localstack-core 4.14.0) and its whole dependency closure, pinned. */
+  localstackRequirements: join(repoRoot, "localstack", "localstack", "requirements.txt"),
   /** The project's own pom that pulls DynamoDB Local (jars and sqlite4java natives). */
   dynamodbPom: join(repoRoot, "localstack", "dynamodb", "pom.xml"),
 
@@ -32,6 +35,10 @@ export const paths = {
   kafkaData: join(duplexHome, "kafka"),
   /** The project-local Python virtualenv holding moto. */
   venv: join(duplexHome, "venv"),
+  /** LocalStack's own folder: `venv/` (never moto's), and the folders it writes at run time. */
+  localstackHome: join(duplexHome, "localstack"),
+  /** LocalStack's virtualenv (Python 3.13+), apart from moto's. */
+  localstackVenv: join(duplexHome, "localstack", "venv"),
   /** DynamoDB Local's install: `lib/` (jars), `native/` (sqlite4java), `.installed` (pom hash). */
   dynamodbHome: join(duplexHome, "dynamodb"),
   /** DynamoDB Local's jars (the JVM classpath). */
@@ -46,12 +53,12 @@ export const paths = {
   run: join(duplexHome, "run"),
 } as const;
 
-/** Log file of a component (`kafka-1`, `moto`, `dynamodb`, `install-kafka`, ...). */
+/** Log file of a component (`kafka-1`, `moto`, `localstack`, `dynamodb`, `install-kafka`, ...). */
 export function logFile(name: string): string {
   return join(paths.logs, `${name}.log`);
 }
 
-/** Pid file of a long-running component (`kafka-1`, `moto`, `dynamodb`). */
+/** Pid file of a long-running component (`kafka-1`, `moto`, `localstack`, `dynamodb`). */
 export function pidFile(name: string): string {
   return join(paths.run, `${name}.pid`);
 }

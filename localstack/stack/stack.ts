@@ -16,15 +16,20 @@ import {
   waitForDynamoDb,
 } from "./dynamodb-local.ts";
 import {
+  type DuplexEnv,
+  type Emulator,
+  emulatorEndpoint,
+  emulatorName,
+  emulatorPort,
   isManagedAwsEndpoint,
   isManagedDynamoDb,
   isManagedKafka,
   type LocalEndpoints,
   localEndpoints,
   managedBrokers,
-  motoEndpoint,
   readDuplexEnv,
   resolveDynamoDbEndpoint,
+  withRunningEmulator,
 } from "./endpoints.ts";
 import { EndpointUnavailableError, StackStateError } from "./errors.ts";
 import {
@@ -40,7 +45,16 @@ import {
 } from "./kafka-broker.ts";
 import { kafkaNodes, modeDir } from "./kafka-config.ts";
 import { installKafka, kafkaInstalled } from "./kafka-install.ts";
-import { withStackLock } from "./lock.ts";
+import {
+  localstackPid,
+  localstackReady,
+  probeLocalStack,
+  startLocalStack,
+  stopLocalStack,
+  waitForLocalStack,
+} from "./localstack-emulator.ts";
+import { installLocalStack, localstackInstalled } from "./localstack-install.ts";
+import { withInstallLock, withStackLock } from "./lock.ts";
 import {
   installMoto,
   motoPid,
@@ -69,6 +83,11 @@ import { toxiproxyPid } from "./toxiproxy.ts";
 export interface StackUpOptions {
   /** 1 (single, the default) or 3 (cluster). Overrides `DUPLEX_KAFKA_BROKERS_COUNT`. */
   brokers?: BrokerCount;
+  /**
+   * The AWS emulator to run: `moto` (the default) or `localstack`. Overrides `DUPLEX_EMULATOR`;
+   * unset, a running stack keeps its emulator.
+   */
+  emulator?: Emulator;
   /** How long to wait for readiness once processes are started (default 120 s). */
   timeoutMs?: number;
   /** Progress lines (default: stderr). */
@@ -79,11 +98,11 @@ export interface StackUpOptions {
 export interface StackUpResult {
   mode: KafkaMode;
   brokerCount: BrokerCount;
-  /** Components this call started (`kafka-1`, `moto`, `dynamodb`, ...). */
+  /** Components this call started (`kafka-1`, `moto` or `localstack`, `dynamodb`, ...). */
   started: string[];
   /** Components that were already running. */
   alreadyRunning: string[];
-  /** What this call installed (`kafka`, `moto`, `dynamodb`). */
+  /** What this call installed (`kafka`, `moto`, `localstack`, `dynamodb`). */
   installed: string[];
   endpoints: LocalEndpoints;
   durationMs: number;
@@ -92,8 +111,8 @@ export interface StackUpResult {
 /** One component in {@link StackStatus}. */
 export interface ComponentStatus {
   /**
-   * `kafka-1`..`kafka-3`, `moto`, `dynamodb`; or `kafka`/`aws`/`dynamodb` (with `managed`
-   * false) for external endpoints.
+   * `kafka-1`..`kafka-3`, `moto` or `localstack`, `dynamodb`; or `kafka`/`aws`/`dynamodb` (with
+   * `managed` false) for external endpoints.
    */
   name: string;
   /** False when the stack only checks an endpoint it does not run. */
@@ -141,8 +160,10 @@ interface Plan {
   kafkaManaged: boolean;
   kafkaBrokers: string[];
   awsManaged: boolean;
+  emulator: Emulator;
   awsEndpoint: string;
   motoPort: number;
+  localstackPort: number;
   dynamodbManaged: boolean;
   dynamodbEndpoint: string;
   dynamodbPort: number;
@@ -155,9 +176,20 @@ function anyKafkaRunning(state: StackState): boolean {
   );
 }
 
-function plan(brokers: BrokerCount | undefined): Plan {
-  const env = readDuplexEnv();
+/** The pid of the emulator the stack runs, whichever it is. */
+function runningEmulator(): { emulator: Emulator; pid: number } | undefined {
+  const moto = motoPid();
+  if (moto !== undefined) return { emulator: "moto", pid: moto };
+  const localstack = localstackPid();
+  return localstack === undefined ? undefined : { emulator: "localstack", pid: localstack };
+}
+
+function plan(brokers: BrokerCount | undefined, requested: Emulator | undefined): Plan {
   const state = readState();
+  const env: DuplexEnv & { emulator: Emulator } = withRunningEmulator(
+    { ...readDuplexEnv(), ...(requested === undefined ? {} : { emulator: requested }) },
+    state,
+  );
   const running = state?.kafkaManaged === true && anyKafkaRunning(state);
   const count = brokers ?? env.brokerCount ?? (running && state ? state.brokerCount : 1);
   if (
@@ -172,27 +204,40 @@ function plan(brokers: BrokerCount | undefined): Plan {
     );
   }
   const kafkaManaged = isManagedKafka(env.kafkaBrokers);
-  const awsManaged = isManagedAwsEndpoint(env.awsEndpointUrl, env.motoPort);
+  const emulator = env.emulator;
+  const port = emulatorPort(env, emulator);
+  const awsManaged = isManagedAwsEndpoint(env.awsEndpointUrl, port);
   if (running && !kafkaManaged) {
     throw new StackStateError(
       "the stack runs its own Kafka, but DUPLEX_KAFKA_BROKERS now points at another one",
       { hint: "run `npm run stack:down` first, or unset DUPLEX_KAFKA_BROKERS" },
     );
   }
-  if (state?.awsManaged && !awsManaged && motoPid() !== undefined) {
+  const live = runningEmulator();
+  if (live !== undefined && awsManaged && live.emulator !== emulator) {
     throw new StackStateError(
-      `the stack runs moto, but AWS_ENDPOINT_URL now points at ${env.awsEndpointUrl}`,
+      `the stack runs ${emulatorName(live.emulator)}; it cannot switch to ${emulatorName(emulator)} while running`,
+      {
+        hint: `run \`npm run stack:down\` first, or keep ${live.emulator} (unset DUPLEX_EMULATOR, or pass --emulator ${live.emulator})`,
+      },
+    );
+  }
+  if (live !== undefined && !awsManaged) {
+    throw new StackStateError(
+      `the stack runs ${emulatorName(live.emulator)}, but AWS_ENDPOINT_URL now points at ${env.awsEndpointUrl}`,
       { hint: "run `npm run stack:down` first, or unset AWS_ENDPOINT_URL" },
     );
   }
+  const recordedPort = state?.emulator === "localstack" ? state.localstackPort : state?.motoPort;
   if (
+    live !== undefined &&
     awsManaged &&
     state?.awsManaged &&
-    state.motoPort !== env.motoPort &&
-    motoPid() !== undefined
+    recordedPort !== undefined &&
+    recordedPort !== port
   ) {
     throw new StackStateError(
-      `moto is running on port ${state.motoPort}; it cannot move to ${env.motoPort} while running`,
+      `${emulatorName(emulator)} is running on port ${recordedPort}; it cannot move to ${port} while running`,
       { hint: "run `npm run stack:down` first, or use the port it runs on" },
     );
   }
@@ -226,8 +271,10 @@ function plan(brokers: BrokerCount | undefined): Plan {
     kafkaManaged,
     kafkaBrokers: env.kafkaBrokers ?? managedBrokers(count, env.kafkaBasePort),
     awsManaged,
-    awsEndpoint: env.awsEndpointUrl ?? motoEndpoint(env.motoPort),
+    emulator,
+    awsEndpoint: env.awsEndpointUrl ?? emulatorEndpoint(port),
     motoPort: env.motoPort,
+    localstackPort: env.localstackPort,
     dynamodbManaged,
     dynamodbEndpoint: resolveDynamoDbEndpoint(env),
     dynamodbPort: env.dynamodbPort,
@@ -242,40 +289,59 @@ function separateExternalDynamoDb(
   return !p.dynamodbManaged && p.dynamodbEndpoint !== p.awsEndpoint;
 }
 
-async function up(options: StackUpOptions): Promise<StackUpResult> {
-  const t0 = Date.now();
-  const log = options.log ?? stderrLog;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const p = plan(options.brokers);
-  if (p.kafkaManaged || p.dynamodbManaged) checkJava();
+const INSTALL_LOCK_TIMEOUT_MS = 30 * 60_000;
 
-  // The two Maven installs run one after the other (they share ~/.m2), alongside pip. An install
-  // replaces the jars, so it never runs under a JVM that uses them: a changed pom takes effect
-  // at the next start.
+/**
+ * Installs what `p` runs and is missing: the two Maven installs one after the other (they share
+ * ~/.m2), alongside pip. An install replaces files under a running process never: a changed pom or
+ * requirements file takes effect at the next start. Each install holds its component's install
+ * lock, so a concurrent `stack:install` is waited for.
+ */
+async function installFor(p: Plan, log: (line: string) => void): Promise<string[]> {
   const kafkaRunning =
     p.kafkaManaged &&
     kafkaNodes(p.count, p.basePort, p.proxyBasePort).some((n) => runningPid(n) !== undefined);
   const dynamodbRunning = p.dynamodbManaged && dynamodbPid() !== undefined;
-  if (kafkaRunning && !kafkaInstalled()) {
+  const emulatorRunning = p.awsManaged && runningEmulator()?.emulator === p.emulator;
+  const changed = (component: string, file: string) =>
     log(
-      "kafka: localstack/kafka/pom.xml changed; it is installed at the next start (stack:down, then stack:up)",
+      `${component}: ${file} changed; it is installed at the next start (stack:down, then stack:up)`,
     );
+  if (kafkaRunning && !kafkaInstalled()) changed("kafka", "localstack/kafka/pom.xml");
+  if (dynamodbRunning && !dynamodbInstalled()) changed("dynamodb", "localstack/dynamodb/pom.xml");
+  if (emulatorRunning && p.emulator === "localstack" && !localstackInstalled()) {
+    changed("localstack", "localstack/localstack/requirements.txt");
   }
-  if (dynamodbRunning && !dynamodbInstalled()) {
-    log(
-      "dynamodb: localstack/dynamodb/pom.xml changed; it is installed at the next start (stack:down, then stack:up)",
-    );
-  }
+  const locked = (component: string, install: () => Promise<boolean>) =>
+    withInstallLock(component, install, INSTALL_LOCK_TIMEOUT_MS);
   const maven = async (): Promise<string[]> => {
-    const kafka = p.kafkaManaged && !kafkaRunning && (await installKafka(log));
-    const dynamodb = p.dynamodbManaged && !dynamodbRunning && (await installDynamoDb(log));
+    const kafka =
+      p.kafkaManaged && !kafkaRunning && (await locked("kafka", () => installKafka(log)));
+    const dynamodb =
+      p.dynamodbManaged &&
+      !dynamodbRunning &&
+      (await locked("dynamodb", () => installDynamoDb(log)));
     return [...(kafka ? ["kafka"] : []), ...(dynamodb ? ["dynamodb"] : [])];
   };
-  const [mavenNew, motoNew] = await Promise.all([
-    maven(),
-    p.awsManaged ? installMoto(log) : Promise.resolve(false),
-  ]);
-  const installed = [...mavenNew, ...(motoNew ? ["moto"] : [])];
+  const python = async (): Promise<string[]> => {
+    if (!p.awsManaged || emulatorRunning) return [];
+    const installed =
+      p.emulator === "moto"
+        ? await locked("moto", () => installMoto(log))
+        : await installLocalStack(log); // takes its install lock itself
+    return installed ? [p.emulator] : [];
+  };
+  const [mavenNew, pythonNew] = await Promise.all([maven(), python()]);
+  return [...mavenNew, ...pythonNew];
+}
+
+async function up(options: StackUpOptions): Promise<StackUpResult> {
+  const t0 = Date.now();
+  const log = options.log ?? stderrLog;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const p = plan(options.brokers, options.emulator);
+  if (p.kafkaManaged || p.dynamodbManaged) checkJava();
+  const installed = await installFor(p, log);
 
   writeState({
     version: 1,
@@ -286,8 +352,10 @@ async function up(options: StackUpOptions): Promise<StackUpResult> {
     kafkaManaged: p.kafkaManaged,
     kafkaBrokers: p.kafkaBrokers,
     awsManaged: p.awsManaged,
+    emulator: p.emulator,
     awsEndpoint: p.awsEndpoint,
     motoPort: p.motoPort,
+    localstackPort: p.localstackPort,
     dynamodbManaged: p.dynamodbManaged,
     dynamodbEndpoint: p.dynamodbEndpoint,
     dynamodbPort: p.dynamodbPort,
@@ -318,15 +386,20 @@ async function up(options: StackUpOptions): Promise<StackUpResult> {
       }
       kafkaWatch = started.map(({ name, pid }) => ({ name, pid }));
     }
-    let motoWatch: number | undefined;
+    let emulatorWatch: number | undefined;
     if (p.awsManaged) {
-      const result = await startMoto(p.motoPort);
+      const port = p.emulator === "moto" ? p.motoPort : p.localstackPort;
+      const result = p.emulator === "moto" ? await startMoto(port) : await startLocalStack(port);
       if (result.started) {
-        motoWatch = result.pid;
-        started.push({ name: "moto", pid: result.pid, stop: () => stopMoto(p.motoPort) });
-        log(`moto: started (pid ${result.pid}) on ${p.awsEndpoint}`);
+        emulatorWatch = result.pid;
+        started.push({
+          name: p.emulator,
+          pid: result.pid,
+          stop: () => (p.emulator === "moto" ? stopMoto(port) : stopLocalStack(port)),
+        });
+        log(`${p.emulator}: started (pid ${result.pid}) on ${p.awsEndpoint}`);
       } else {
-        alreadyRunning.push("moto");
+        alreadyRunning.push(p.emulator);
       }
     }
     let dynamodbWatch: number | undefined;
@@ -354,9 +427,11 @@ async function up(options: StackUpOptions): Promise<StackUpResult> {
             abort.signal,
           )
         : waitForExternalKafka(p.kafkaBrokers, timeoutMs, abort.signal),
-      p.awsManaged
-        ? waitForAwsEndpoint(p.awsEndpoint, timeoutMs, motoWatch, abort.signal)
-        : waitForAwsEndpoint(p.awsEndpoint, Math.min(timeoutMs, 15_000), undefined, abort.signal),
+      !p.awsManaged
+        ? waitForAwsEndpoint(p.awsEndpoint, Math.min(timeoutMs, 15_000), undefined, abort.signal)
+        : p.emulator === "moto"
+          ? waitForAwsEndpoint(p.awsEndpoint, timeoutMs, emulatorWatch, abort.signal)
+          : waitForLocalStack(p.awsEndpoint, timeoutMs, emulatorWatch, abort.signal),
     ];
     if (p.dynamodbManaged) {
       waits.push(waitForDynamoDb(p.dynamodbEndpoint, timeoutMs, dynamodbWatch, abort.signal));
@@ -386,7 +461,7 @@ async function up(options: StackUpOptions): Promise<StackUpResult> {
   const durationMs = Date.now() - t0;
   log(
     `stack: up in ${(durationMs / 1000).toFixed(1)} s — Kafka ${p.kafkaBrokers.join(",")}` +
-      `${p.kafkaManaged ? "" : " (external)"}, AWS ${p.awsEndpoint}${p.awsManaged ? " (moto)" : " (external)"}` +
+      `${p.kafkaManaged ? "" : " (external)"}, AWS ${p.awsEndpoint}${p.awsManaged ? ` (${emulatorName(p.emulator)})` : " (external)"}` +
       `, DynamoDB ${p.dynamodbEndpoint}${p.dynamodbManaged ? " (DynamoDB Local)" : " (external)"}`,
   );
   return {
@@ -424,14 +499,18 @@ async function waitForExternalKafka(
 
 /**
  * Brings the local stack up: installs what is missing (Kafka's and DynamoDB Local's jars with
- * Maven, moto with pip, first run only), starts the Kafka node(s), moto and DynamoDB Local unless
- * already running, and waits until an admin client sees every broker, moto answers HTTP and
- * DynamoDB Local answers `ListTables`. Idempotent: a call that finds everything running restarts
- * nothing and returns in about a second; one that finds a component missing starts only that one.
- * Endpoints set by env that the stack does not manage are only checked for readiness. A failed
- * start stops what it started.
+ * Maven, moto or LocalStack with pip, first run only), starts the Kafka node(s), the AWS emulator
+ * (moto, or LocalStack with `emulator: "localstack"`) and DynamoDB Local unless already running,
+ * and waits until an admin client sees every broker, moto answers HTTP (LocalStack: reports
+ * events, sqs and cloudwatch running) and DynamoDB Local answers `ListTables`. Idempotent: a call
+ * that finds everything running restarts nothing and returns in about a second; one that finds a
+ * component missing starts only that one. Endpoints set by env that the stack does not manage are
+ * only checked for readiness. A failed start stops what it started.
  *
- * @throws {PrerequisiteError} java/mvn/python3 missing.
+ * @example
+ * await stackUp({ emulator: "localstack" }); // Kafka, LocalStack and DynamoDB Local
+ *
+ * @throws {PrerequisiteError} java/mvn/python3 (Python 3.13 for LocalStack) missing.
  * @throws {PortInUseError} a port is held by another process.
  * @throws {InstallError} a first-run install failed.
  * @throws {StartupError} a component exited or was not ready in time (with its log tail).
@@ -440,6 +519,45 @@ async function waitForExternalKafka(
  */
 export function stackUp(options: StackUpOptions = {}): Promise<StackUpResult> {
   return withStackLock(() => up(options), LOCK_TIMEOUT_MS);
+}
+
+/**
+ * Installs what {@link stackUp} would start and is missing, and starts nothing. It takes no stack
+ * lock (only each component's install lock), so it can run beside a stack that is up, e.g. CI
+ * installing LocalStack while the tests run on moto.
+ *
+ * @returns what it installed (`kafka`, `dynamodb`, `moto`, `localstack`).
+ * @throws {PrerequisiteError} a tool an install needs is missing.
+ * @throws {InstallError} an install failed.
+ */
+export async function stackInstall(
+  options: Pick<StackUpOptions, "emulator" | "log"> = {},
+): Promise<string[]> {
+  const log = options.log ?? stderrLog;
+  // The emulator asked for, not the one running: installing never switches what runs.
+  const env = readDuplexEnv();
+  const emulator = options.emulator ?? env.emulator ?? "moto";
+  const port = emulatorPort(env, emulator);
+  const p: Plan = {
+    count: env.brokerCount ?? 1,
+    basePort: env.kafkaBasePort,
+    proxyBasePort: env.kafkaProxyBasePort,
+    heap: env.kafkaHeap,
+    kafkaManaged: isManagedKafka(env.kafkaBrokers),
+    kafkaBrokers: [],
+    awsManaged: isManagedAwsEndpoint(env.awsEndpointUrl, port),
+    emulator,
+    awsEndpoint: env.awsEndpointUrl ?? emulatorEndpoint(port),
+    motoPort: env.motoPort,
+    localstackPort: env.localstackPort,
+    dynamodbManaged: isManagedDynamoDb({ ...env, emulator }),
+    dynamodbEndpoint: resolveDynamoDbEndpoint({ ...env, emulator }),
+    dynamodbPort: env.dynamodbPort,
+    dynamodbHeap: env.dynamodbHeap,
+  };
+  const installed = await installFor(p, log);
+  log(installed.length > 0 ? `installed: ${installed.join(", ")}` : "everything was installed");
+  return installed;
 }
 
 async function down(log: (line: string) => void): Promise<StackDownResult> {
@@ -463,6 +581,14 @@ async function down(log: (line: string) => void): Promise<StackDownResult> {
       }),
     );
   }
+  const localstack = localstackPid();
+  if (localstack !== undefined) {
+    tasks.push(
+      stopProcessGroup(localstack, { graceMs: 15_000 }).then((outcome) => {
+        stopped.push({ name: "localstack", pid: localstack, outcome });
+      }),
+    );
+  }
   // Every DynamoDB Local JVM of this checkout.
   for (const pid of strayDynamoDbPids()) {
     tasks.push(
@@ -483,6 +609,7 @@ async function down(log: (line: string) => void): Promise<StackDownResult> {
   removePidFile(pidFile("toxiproxy"));
   for (const n of [1, 2, 3]) removePidFile(pidFile(`kafka-${n}`));
   removePidFile(pidFile("moto"));
+  removePidFile(pidFile("localstack"));
   removePidFile(pidFile("dynamodb"));
 
   const basePort = state?.kafkaBasePort ?? env.kafkaBasePort;
@@ -493,7 +620,13 @@ async function down(log: (line: string) => void): Promise<StackDownResult> {
       n.controllerPort,
       n.proxiedPort,
     ]),
-    ...(state?.awsManaged === false ? [] : [state?.motoPort ?? env.motoPort]),
+    ...(state?.awsManaged === false
+      ? []
+      : [
+          state?.emulator === "localstack"
+            ? (state.localstackPort ?? env.localstackPort)
+            : (state?.motoPort ?? env.motoPort),
+        ]),
     ...((state?.dynamodbManaged ?? isManagedDynamoDb(env))
       ? [state?.dynamodbPort ?? env.dynamodbPort]
       : []),
@@ -517,7 +650,7 @@ async function down(log: (line: string) => void): Promise<StackDownResult> {
 }
 
 /**
- * Stops every Kafka node, moto and DynamoDB Local this checkout runs (by pid file, and by
+ * Stops every Kafka node, moto or LocalStack and DynamoDB Local this checkout runs (by pid file, and by
  * searching the process table, so nothing is left behind even if `.duplex/run` was lost), waits
  * for their ports to be free, and forgets the state. External endpoints are left alone.
  */
@@ -533,15 +666,22 @@ export function stackDown(
  * Never starts anything.
  */
 export async function stackStatus(): Promise<StackStatus> {
-  const env = readDuplexEnv();
   const state = readState();
+  const env = withRunningEmulator(readDuplexEnv(), state);
+  const emulator = env.emulator;
+  // The emulator asked for (DUPLEX_EMULATOR) may not be the one recorded: then it is not up.
+  const recorded = state?.awsManaged && (state.emulator ?? "moto") === emulator ? state : undefined;
   const count = state?.brokerCount ?? env.brokerCount ?? 1;
   const basePort = state?.kafkaBasePort ?? env.kafkaBasePort;
   const kafkaManaged = state?.kafkaManaged ?? isManagedKafka(env.kafkaBrokers);
   const brokers = state?.kafkaBrokers ?? env.kafkaBrokers ?? managedBrokers(count, basePort);
-  const awsManaged = state?.awsManaged ?? isManagedAwsEndpoint(env.awsEndpointUrl, env.motoPort);
-  const awsEndpoint = state?.awsEndpoint ?? env.awsEndpointUrl ?? motoEndpoint(env.motoPort);
-  const motoPort = state?.motoPort ?? env.motoPort;
+  const port =
+    (emulator === "moto" ? recorded?.motoPort : recorded?.localstackPort) ??
+    emulatorPort(env, emulator);
+  const awsManaged = state?.awsManaged ?? isManagedAwsEndpoint(env.awsEndpointUrl, port);
+  const awsEndpoint =
+    recorded?.awsEndpoint ??
+    (awsManaged ? emulatorEndpoint(port) : (state?.awsEndpoint ?? env.awsEndpointUrl ?? ""));
   const dynamodbManaged = state?.dynamodbManaged ?? isManagedDynamoDb(env);
   const dynamodbEndpoint = state?.dynamodbEndpoint ?? resolveDynamoDbEndpoint(env);
   const dynamodbPort = state?.dynamodbPort ?? env.dynamodbPort;
@@ -585,21 +725,29 @@ export async function stackStatus(): Promise<StackStatus> {
     });
   }
 
-  const pid = awsManaged ? motoPid() : undefined;
-  const answered =
-    !awsManaged || pid !== undefined
-      ? (await probeHttp(`${awsEndpoint}/`, 2000)) !== undefined
-      : false;
+  const pid = awsManaged ? (emulator === "moto" ? motoPid() : localstackPid()) : undefined;
+  let answered = false;
+  let ready = false;
+  if (!awsManaged || pid !== undefined) {
+    if (awsManaged && emulator === "localstack") {
+      const health = await probeLocalStack(awsEndpoint, 2000);
+      answered = health.answered;
+      ready = localstackReady(health);
+    } else {
+      answered = (await probeHttp(`${awsEndpoint}/`, 2000)) !== undefined;
+      ready = answered;
+    }
+  }
   components.push({
-    name: awsManaged ? "moto" : "aws",
+    name: awsManaged ? emulator : "aws",
     managed: awsManaged,
     running: awsManaged ? pid !== undefined : answered,
-    ready: answered,
+    ready,
     pid,
-    ports: awsManaged ? [motoPort] : [],
+    ports: awsManaged ? [port] : [],
     rssBytes: pid === undefined ? undefined : rssBytes(pid),
     endpoint: awsEndpoint,
-    logFile: awsManaged ? logFile("moto") : undefined,
+    logFile: awsManaged ? logFile(emulator) : undefined,
   });
 
   if (dynamodbManaged) {
@@ -644,19 +792,24 @@ export async function stackStatus(): Promise<StackStatus> {
 /**
  * Wipes the data and brings the stack up again, keeping the installs: Kafka's nodes are stopped
  * and their data (every topic, both modes) deleted; moto forgets every resource
- * (`POST /moto-api/reset`, or a fresh start if it was not running); DynamoDB Local is restarted
- * (it keeps its tables in memory only). External endpoints are not reset.
+ * (`POST /moto-api/reset`, or a fresh start if it was not running); LocalStack and DynamoDB Local
+ * are restarted (they keep everything in memory only). External endpoints are not reset.
  */
 export function stackReset(options: StackUpOptions = {}): Promise<StackUpResult> {
   const log = options.log ?? stderrLog;
   return withStackLock(async () => {
     const state = readState();
     const env = readDuplexEnv();
-    const awsManaged = state?.awsManaged ?? isManagedAwsEndpoint(env.awsEndpointUrl, env.motoPort);
-    const awsEndpoint = state?.awsEndpoint ?? env.awsEndpointUrl ?? motoEndpoint(env.motoPort);
-    if (awsManaged && motoPid() !== undefined) {
+    const awsManaged = state?.awsManaged ?? true;
+    const awsEndpoint = state?.awsEndpoint ?? env.awsEndpointUrl ?? "";
+    const live = runningEmulator();
+    if (awsManaged && live?.emulator === "moto") {
       await resetMoto(awsEndpoint);
       log("moto: reset (every resource forgotten)");
+    } else if (awsManaged && live?.emulator === "localstack") {
+      // LocalStack's community edition has no reset endpoint; it keeps everything in memory.
+      await stopLocalStack(state?.localstackPort ?? env.localstackPort);
+      log("localstack: stopped; it starts again empty (in memory)");
     } else if (!awsManaged) {
       log(`aws: ${awsEndpoint} is external; not resetting it`);
     }

@@ -1,7 +1,8 @@
 /**
  * The state file `.duplex/run/state.json`: what `stack:up` brought up (mode, broker count,
- * ports, which of Kafka, moto and DynamoDB Local it runs). It exists from `up` until `down`, so
- * `status`, `down`, `stopBroker`/`startBroker` and {@link localEndpoints} know the running mode.
+ * ports, which of Kafka, the AWS emulator (moto or LocalStack) and DynamoDB Local it runs). It
+ * exists from `up` until `down`, so `status`, `down`, `stopBroker`/`startBroker` and
+ * {@link localEndpoints} know the running mode and emulator.
  *
  * @module
  */
@@ -14,6 +15,9 @@ export type KafkaMode = "single" | "cluster";
 
 /** Broker counts the stack supports. */
 export type BrokerCount = 1 | 3;
+
+/** The AWS API emulators the stack can run: moto (the default) or LocalStack (host mode). */
+export type Emulator = "moto" | "localstack";
 
 /** What the stack brought up. */
 export interface StackState {
@@ -30,10 +34,14 @@ export interface StackState {
   /** Whether the stack runs Kafka itself (false: `DUPLEX_KAFKA_BROKERS` points elsewhere). */
   kafkaManaged: boolean;
   kafkaBrokers: string[];
-  /** Whether the stack runs moto itself (false: `AWS_ENDPOINT_URL` points elsewhere). */
+  /** Whether the stack runs the AWS emulator itself (false: `AWS_ENDPOINT_URL` points elsewhere). */
   awsManaged: boolean;
+  /** Which emulator it runs (absent in state files written before LocalStack: moto). */
+  emulator?: Emulator;
   awsEndpoint: string;
   motoPort: number;
+  /** Port of the stack's LocalStack, when it runs LocalStack. */
+  localstackPort?: number;
   /**
    * Whether the stack runs DynamoDB Local itself. Absent in state files written before the stack
    * ran DynamoDB Local: then the environment decides.

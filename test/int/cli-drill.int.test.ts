@@ -22,6 +22,7 @@ import {
 import { readOutcomes } from "../../localstack/demo/outcomes.ts";
 import { LocalSession } from "../../localstack/host/session.ts";
 import { type CliRun, duplexRun } from "../support/duplex-cli.ts";
+import { LOCALSTACK, onLocalStack } from "../support/emulator.ts";
 import { readTopic } from "../support/runtime-stack.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -296,13 +297,23 @@ describe("duplex CLI drill (real local stack)", () => {
     expect(left).toEqual([]);
   }, 300_000);
 
-  it("replays the archive: commands already handled change nothing", async () => {
+  it(`replays the archive: commands already handled change nothing${onLocalStack ? ` [on LocalStack: refused, saying so: ${LOCALSTACK.replay}]` : ""}`, async () => {
     const before = await snapshot();
     const dry = await duplex(name, "replay", "archive", "--from", "30m", "--dry-run");
     expect(dry.code).toBe(0);
     const counted = dry.json.countedFromLog as { total: number; byType: Record<string, number> };
     expect(counted.byType.PlaceOrderRequested).toBe(orders.length);
     expect(dry.stderr).toMatch(/counted on the log/);
+
+    if (onLocalStack) {
+      // The CLI says what LocalStack does and points at the log replay; nothing changes.
+      const refused = await duplex(name, "replay", "archive", "--from", "30m");
+      expect(refused.code).toBe(6);
+      expect(refused.stderr).toMatch(/LocalStack 4\.14\.0 cannot replay this archive/);
+      expect(refused.stderr).toMatch(/duplex replay log-commands/);
+      expect(await snapshot()).toEqual(before);
+      return;
+    }
 
     // moto replays the whole archive whatever the window and FilterArns (docs/local-parity.md):
     // the window asked for is the last 30 minutes; on AWS it would be honoured.

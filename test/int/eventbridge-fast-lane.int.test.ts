@@ -1,8 +1,9 @@
 /**
- * The fast lane against the AWS emulator (moto by default; any endpoint set by
- * AWS_ENDPOINT_URL): a rule matching a `detail-type` suffix of `Requested` delivers to an SQS
- * queue, a non-matching event does not arrive, and the bus's archive records the events and
- * replays them.
+ * The fast lane against the AWS emulator (moto by default, LocalStack with
+ * `DUPLEX_EMULATOR=localstack`, or any endpoint set by AWS_ENDPOINT_URL): a rule matching a
+ * `detail-type` suffix of `Requested` delivers to an SQS queue, a non-matching event does not
+ * arrive, and the bus's archive records the events and replays them (not on LocalStack 4.14.0,
+ * whose replays fail: the test says so in its name).
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -32,6 +33,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsClientConfig } from "../../localstack/stack/index.ts";
+import { LOCALSTACK, unlessLocalStack } from "../support/emulator.ts";
 
 const config = awsClientConfig();
 const events = new EventBridgeClient(config);
@@ -179,7 +181,7 @@ describe("EventBridge fast lane (emulator)", () => {
     expect(await receive(1, 3000)).toEqual([]);
   });
 
-  it("records the bus's events in the archive and replays them through the rule", async () => {
+  it("records the bus's events in the archive", async () => {
     let eventCount = 0;
     const deadline = Date.now() + 10_000;
     while (eventCount < 2 && Date.now() < deadline) {
@@ -190,33 +192,39 @@ describe("EventBridge fast lane (emulator)", () => {
     }
     // Both events were put on the bus; the archive (no pattern) records both.
     expect(eventCount).toBe(2);
-
-    const replayName = `int-replay-${suffix}`;
-    await events.send(
-      new StartReplayCommand({
-        ReplayName: replayName,
-        EventSourceArn: archiveArn,
-        EventStartTime: new Date(startedAt.getTime() - 60_000),
-        EventEndTime: new Date(Date.now() + 60_000),
-        Destination: { Arn: busArn },
-      }),
-    );
-    let state: string | undefined;
-    const replayDeadline = Date.now() + 30_000;
-    while (state !== "COMPLETED" && Date.now() < replayDeadline) {
-      state = (await events.send(new DescribeReplayCommand({ ReplayName: replayName }))).State;
-      expect(state).not.toBe("FAILED");
-      if (state !== "COMPLETED") await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(state).toBe("COMPLETED");
-
-    // Only the matching command comes back, marked as a replay.
-    const replayed = await receive(1, 10_000);
-    expect(replayed).toHaveLength(1);
-    expect(replayed[0]).toMatchObject({
-      "detail-type": "PlaceOrderRequested",
-      "replay-name": replayName,
-    });
-    expect(await receive(1, 2000)).toEqual([]);
   });
+
+  const replay = unlessLocalStack(LOCALSTACK.replay);
+  it.skipIf(replay.skip)(
+    `replays the archived command through the rule${replay.note}`,
+    async () => {
+      const replayName = `int-replay-${suffix}`;
+      await events.send(
+        new StartReplayCommand({
+          ReplayName: replayName,
+          EventSourceArn: archiveArn,
+          EventStartTime: new Date(startedAt.getTime() - 60_000),
+          EventEndTime: new Date(Date.now() + 60_000),
+          Destination: { Arn: busArn },
+        }),
+      );
+      let state: string | undefined;
+      const replayDeadline = Date.now() + 30_000;
+      while (state !== "COMPLETED" && Date.now() < replayDeadline) {
+        state = (await events.send(new DescribeReplayCommand({ ReplayName: replayName }))).State;
+        expect(state).not.toBe("FAILED");
+        if (state !== "COMPLETED") await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(state).toBe("COMPLETED");
+
+      // Only the matching command comes back, marked as a replay.
+      const replayed = await receive(1, 10_000);
+      expect(replayed).toHaveLength(1);
+      expect(replayed[0]).toMatchObject({
+        "detail-type": "PlaceOrderRequested",
+        "replay-name": replayName,
+      });
+      expect(await receive(1, 2000)).toEqual([]);
+    },
+  );
 });

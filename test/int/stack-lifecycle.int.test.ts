@@ -44,12 +44,13 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliResul
   });
 }
 
-/** Kafka JVMs, moto servers and DynamoDB Local JVMs of this checkout. */
+/** Kafka JVMs, moto servers, LocalStacks and DynamoDB Local JVMs of this checkout. */
 function stackProcesses() {
   return findProcesses(duplexHome).filter(
     (p) =>
       p.command.includes("kafka.Kafka") ||
       p.command.includes("moto_server") ||
+      p.command.includes("-m localstack.runtime.main") ||
       p.command.includes("-Dduplex.component=dynamodb "),
   );
 }
@@ -59,6 +60,8 @@ const pidOf = (status: StackStatus, name: string) =>
 
 let before: StackStatus;
 let brokers: BrokerCount;
+/** `moto` or `localstack` (whichever the stack runs), or `aws` for an external endpoint. */
+let awsComponent: string;
 const { kafkaBasePort, dynamodbPort } = readDuplexEnv();
 
 /** The JVM crash reports in the stack's log folder. */
@@ -78,6 +81,9 @@ beforeAll(async () => {
   before = await stackStatus();
   expect(before.up).toBe(true);
   brokers = before.brokerCount;
+  awsComponent =
+    before.components.find((c) => !c.name.startsWith("kafka") && c.name !== "dynamodb")?.name ??
+    "none";
 });
 
 afterAll(async () => {
@@ -103,7 +109,7 @@ describe.skipIf(!mayRestart)("stack commands", () => {
     const status = JSON.parse(result.stdout) as StackStatus;
     expect(status.components.map((c) => c.name)).toEqual([
       ...Array.from({ length: brokers }, (_, i) => `kafka-${i + 1}`),
-      "moto",
+      awsComponent,
       "dynamodb",
     ]);
     for (const component of status.components) {
@@ -120,7 +126,7 @@ describe.skipIf(!mayRestart)("stack commands", () => {
     expect(result.code, result.stderr).toBe(0);
     const up = JSON.parse(result.stdout) as { started: string[]; alreadyRunning: string[] };
     expect(up.started).toEqual(["dynamodb"]);
-    expect(up.alreadyRunning).toContain("moto");
+    expect(up.alreadyRunning).toContain(awsComponent);
     const after = await stackStatus();
     expect(after.up).toBe(true);
     for (const c of before.components.filter((c) => c.name !== "dynamodb")) {

@@ -11,6 +11,7 @@ import {
   readDuplexEnv,
   resolveDynamoDbEndpoint,
   sdkEnvironment,
+  withRunningEmulator,
 } from "../../localstack/stack/endpoints.ts";
 import { ConfigError } from "../../localstack/stack/errors.ts";
 
@@ -24,7 +25,9 @@ describe("readDuplexEnv", () => {
       kafkaProxyBasePort: 9098,
       toxiproxyPort: 9104,
       awsEndpointUrl: undefined,
+      emulator: undefined,
       motoPort: 5000,
+      localstackPort: 4566,
       dynamodbEndpointUrl: undefined,
       dynamodbPort: 8000,
       dynamodbHeap: "512m",
@@ -45,6 +48,8 @@ describe("readDuplexEnv", () => {
     ["DUPLEX_MOTO_PORT", "-1"],
     ["DUPLEX_DYNAMODB_PORT", "8000x"],
     ["DUPLEX_DYNAMODB_PORT", "5000"], // moto's
+    ["DUPLEX_EMULATOR", "docker"],
+    ["DUPLEX_LOCALSTACK_PORT", "45666x"],
     ["DUPLEX_DYNAMODB_PORT", "9093"], // Kafka's
     ["DUPLEX_DYNAMODB_HEAP", "half"],
     ["AWS_ENDPOINT_URL_DYNAMODB", "127.0.0.1:8000"],
@@ -134,6 +139,52 @@ describe("ports and managed endpoints", () => {
     ).not.toThrow();
   });
 
+  it("runs the emulator asked for, else the one the running stack records, else moto", () => {
+    const env = readDuplexEnv({});
+    // no stack running (passed explicitly: the default reads this checkout's state file)
+    expect(withRunningEmulator(env, { awsManaged: false }).emulator).toBe("moto");
+    expect(withRunningEmulator(env, { awsManaged: true, emulator: "localstack" }).emulator).toBe(
+      "localstack",
+    );
+    // a state file from before LocalStack has no emulator: it ran moto
+    expect(withRunningEmulator(env, { awsManaged: true }).emulator).toBe("moto");
+    // a stack on an external endpoint runs no emulator to keep
+    expect(withRunningEmulator(env, { awsManaged: false, emulator: "localstack" }).emulator).toBe(
+      "moto",
+    );
+    const asked = readDuplexEnv({ DUPLEX_EMULATOR: "moto" });
+    expect(withRunningEmulator(asked, { awsManaged: true, emulator: "localstack" }).emulator).toBe(
+      "moto",
+    );
+  });
+
+  it("runs LocalStack and DynamoDB Local on their own ports, LocalStack's endpoint being its own", () => {
+    const localstack = readDuplexEnv({
+      DUPLEX_EMULATOR: "localstack",
+      DUPLEX_LOCALSTACK_PORT: "4570",
+    });
+    expect(isManagedDynamoDb(localstack)).toBe(true);
+    expect(resolveDynamoDbEndpoint(localstack)).toBe("http://127.0.0.1:8000");
+    // what sdkEnvironment() hands a child process of a LocalStack stack
+    const child = readDuplexEnv({
+      DUPLEX_EMULATOR: "localstack",
+      DUPLEX_LOCALSTACK_PORT: "4570",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:4570",
+      AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:8000",
+    });
+    expect(isManagedDynamoDb(child)).toBe(true);
+    // 4566 without DUPLEX_EMULATOR=localstack is someone else's LocalStack (e.g. Docker)
+    expect(isManagedDynamoDb(readDuplexEnv({ AWS_ENDPOINT_URL: "http://127.0.0.1:4566" }))).toBe(
+      false,
+    );
+    expect(() =>
+      readDuplexEnv({ DUPLEX_EMULATOR: "localstack", DUPLEX_DYNAMODB_PORT: "4566" }),
+    ).toThrow(/DUPLEX_DYNAMODB_PORT: port 4566 would be both LocalStack's and DynamoDB Local's/);
+    expect(() =>
+      readDuplexEnv({ DUPLEX_EMULATOR: "localstack", DUPLEX_LOCALSTACK_PORT: "9093" }),
+    ).toThrow(/DUPLEX_LOCALSTACK_PORT: port 9093 would be among Kafka's/);
+  });
+
   it("manages Kafka only while DUPLEX_KAFKA_BROKERS is unset", () => {
     expect(isManagedKafka(undefined)).toBe(true);
     expect(isManagedKafka(["127.0.0.1:9092"])).toBe(false);
@@ -147,10 +198,13 @@ describe("localEndpoints / awsClientConfig / dynamodbClientConfig / sdkEnvironme
     const env = {
       DUPLEX_KAFKA_BROKERS: "127.0.0.1:19092",
       AWS_ENDPOINT_URL: "http://127.0.0.1:4566",
+      // named, so that a LocalStack stack running in this checkout does not make 4566 its own
+      DUPLEX_EMULATOR: "moto",
     };
     expect(localEndpoints(env)).toEqual({
       kafkaBrokers: ["127.0.0.1:19092"],
       awsEndpoint: "http://127.0.0.1:4566",
+      awsEmulator: "external",
       dynamodbEndpoint: "http://127.0.0.1:4566",
       region: "us-east-1",
       credentials,
@@ -164,7 +218,12 @@ describe("localEndpoints / awsClientConfig / dynamodbClientConfig / sdkEnvironme
   });
 
   it("points DynamoDB clients at DynamoDB Local while the stack runs moto", () => {
-    const env = { DUPLEX_KAFKA_BROKERS: "127.0.0.1:19092", AWS_REGION: "eu-west-1" };
+    const env = {
+      DUPLEX_KAFKA_BROKERS: "127.0.0.1:19092",
+      DUPLEX_EMULATOR: "moto",
+      AWS_REGION: "eu-west-1",
+    };
+    expect(localEndpoints(env).awsEmulator).toBe("moto");
     expect(awsClientConfig(env).endpoint).toBe("http://127.0.0.1:5000");
     expect(dynamodbClientConfig(env)).toEqual({
       endpoint: "http://127.0.0.1:8000",
@@ -173,8 +232,24 @@ describe("localEndpoints / awsClientConfig / dynamodbClientConfig / sdkEnvironme
     });
   });
 
+  it("points at LocalStack, and DynamoDB at DynamoDB Local, when the stack runs LocalStack", () => {
+    const env = {
+      DUPLEX_KAFKA_BROKERS: "127.0.0.1:19092",
+      DUPLEX_EMULATOR: "localstack",
+      DUPLEX_LOCALSTACK_PORT: "4570",
+    };
+    const sdk = sdkEnvironment(env);
+    expect(sdk.AWS_ENDPOINT_URL).toBe("http://127.0.0.1:4570");
+    expect(sdk.AWS_ENDPOINT_URL_DYNAMODB).toBe("http://127.0.0.1:8000");
+    expect(localEndpoints({ ...env, ...sdk }).awsEmulator).toBe("localstack");
+  });
+
   it("gives a child process exactly the SDK variables, and they round-trip", () => {
-    const env = { DUPLEX_KAFKA_BROKERS: "127.0.0.1:19092", DUPLEX_DYNAMODB_PORT: "8123" };
+    const env = {
+      DUPLEX_KAFKA_BROKERS: "127.0.0.1:19092",
+      DUPLEX_EMULATOR: "moto",
+      DUPLEX_DYNAMODB_PORT: "8123",
+    };
     const sdk = sdkEnvironment(env);
     expect(sdk).toEqual({
       AWS_ENDPOINT_URL: "http://127.0.0.1:5000",

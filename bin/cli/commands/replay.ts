@@ -1,7 +1,7 @@
 import type { Replay as ReplaySummary } from "@aws-sdk/client-eventbridge";
 import type { Command } from "commander";
 import { type Context, run } from "../context.ts";
-import { AttentionError, UsageError } from "../errors.ts";
+import { AttentionError, RefusedError, UsageError } from "../errors.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
 import { resolveGroup } from "../log/groups.ts";
 import { count, duration } from "../output/format.ts";
@@ -119,11 +119,8 @@ Examples:
             ctx.out.note(
               `counted on the log (${counted.topics.join(", ")}): EventBridge cannot list archived events. Commands the fast lane refused are on the log but not in the archive, so this is an upper bound. The archive holds ${archive.EventCount ?? "?"} event(s) in all.`,
             );
-            if (target.kind === "local") {
-              ctx.out.note(
-                "local emulator: moto replays the WHOLE archive to every rule, ignoring the window and --commands (docs/local-parity.md)",
-              );
-            }
+            const note = localReplayNote(target);
+            if (note !== undefined) ctx.out.note(note);
             ctx.out.result({
               dryRun: true,
               name,
@@ -134,11 +131,21 @@ Examples:
             });
             return EXIT.ok;
           }
-          await startReplay(target, name, window, commands);
+          await startReplay(target, name, window, commands).catch((error: unknown) => {
+            throw target.emulator === "localstack" && httpStatus(error) === 500
+              ? new RefusedError(
+                  "LocalStack 4.14.0 cannot replay this archive: StartReplay answers HTTP 500 once the archive holds an event (docs/local-parity.md)",
+                  {
+                    hint: "replay the same window's critical commands from the log instead (duplex replay log-commands --from … --to …), or run the demo on moto (npm run stack:down, then npm start)",
+                    cause: error,
+                  },
+                )
+              : error;
+          });
           ctx.out.line(
             `replay ${ctx.out.style.bold(name)} started: ${window.from.toISOString()} → ${window.to.toISOString()}, ${commands ? commands.join(", ") : "every rule"}`,
           );
-          if (target.kind === "local") {
+          if (target.emulator === "moto") {
             ctx.out.note(
               "local emulator: moto replays the whole archive synchronously, ignoring the window and --commands; handlers are idempotent, so commands already handled change nothing",
             );
@@ -455,4 +462,20 @@ export function registerReplay(program: Command): void {
         return EXIT.ok;
       }),
     );
+}
+
+/** What the local emulator does differently with a replay, for a note; nothing on AWS. */
+function localReplayNote(target: Target): string | undefined {
+  switch (target.emulator) {
+    case "moto":
+      return "local emulator: moto replays the WHOLE archive to every rule, ignoring the window and --commands (docs/local-parity.md)";
+    case "localstack":
+      return "local emulator: LocalStack 4.14.0's StartReplay fails (HTTP 500) once the archive holds an event; replay from the log instead (docs/local-parity.md)";
+    default:
+      return undefined;
+  }
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }

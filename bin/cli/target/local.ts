@@ -40,11 +40,9 @@ export function sessionAlive(description: SessionDescription): boolean {
   }
 }
 
-/** The resources of a session, in the CLI's terms. */
+/** The resources of a session, in the CLI's terms: every ARN as the emulator returned it. */
 export function resourcesOfSession(description: SessionDescription): TargetResources {
   const r = description.resources;
-  const arn = (service: string, resource: string) =>
-    `arn:aws:${service}:${r.region}:${r.accountId}:${resource}`;
   const commands: Record<string, CommandRoute> = {};
   for (const [command, queue] of Object.entries(r.commandQueues)) {
     commands[command] = {
@@ -52,15 +50,15 @@ export function resourcesOfSession(description: SessionDescription): TargetResou
       queue: { name: queue.name, url: queue.url, arn: queue.arn },
       dlq: queue.dlq,
       ruleName: queue.ruleName,
-      ruleArn: arn("events", `rule/${r.eventBusName}/${queue.ruleName}`),
+      ruleArn: queue.ruleArn,
     };
   }
   return {
     region: r.region,
     eventBusName: r.eventBusName,
-    eventBusArn: arn("events", `event-bus/${r.eventBusName}`),
+    eventBusArn: r.eventBusArn,
     archiveName: r.archiveName,
-    archiveArn: arn("events", `archive/${r.archiveName}`),
+    archiveArn: r.archiveArn,
     tables: r.tables,
     commands,
     ruleTargetDlqs: [r.ruleTargetDlq],
@@ -85,6 +83,12 @@ export function openLocalTarget(
           ? `pass one of: ${known.map((k) => `--session ${k}`).join(", ")}; or start the demo with 'npm start'`
           : "start the demo with 'npm start' (session 'demo'), or target AWS with --stage dev",
     });
+  }
+  if (description.resources.eventBusArn === undefined) {
+    throw new NotFoundError(
+      `session '${name}' was described by an older Duplex (.duplex/sessions/${name}.json has no ARNs)`,
+      { hint: "start the session again (for the demo: 'npm start')" },
+    );
   }
   const { endpoints } = description;
   const { aws, dynamodb } = clientConfigsOf(endpoints);
@@ -116,6 +120,7 @@ export function openLocalTarget(
   });
   return {
     kind: "local",
+    emulator: endpoints.awsEmulator ?? "moto", // descriptions from before LocalStack ran moto
     label: `session ${name}${alive ? "" : " (its process is not running)"}`,
     topicPrefix: description.topicPrefix,
     topicEnvironment: (readState()?.brokerCount ?? 1) === 3 ? "local-cluster" : "local",

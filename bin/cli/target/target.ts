@@ -18,6 +18,11 @@ export type LogVia = "direct" | "function";
  */
 export interface Target {
   readonly kind: "local" | "aws";
+  /**
+   * The local session's AWS emulator (its replays and redrives differ: docs/local-parity.md);
+   * `external` for an endpoint the stack does not run. Absent on AWS.
+   */
+  readonly emulator?: "moto" | "localstack" | "external";
   /** For people: `session demo` or `stack Duplex-prod (eu-west-1)`. */
   readonly label: string;
   /** Topic and consumer-group namespace (empty on AWS). */

@@ -428,7 +428,35 @@ class PlatformaticAdmin implements LogAdmin {
           configs: Object.entries(topic.configs).map(([name, value]) => ({ name, value })),
         });
       }
+      await this.#waitForLeaders(topics.map((t) => t.name));
     });
+  }
+
+  /**
+   * CreateTopics returns once the controller created them; the brokers learn of them a little
+   * later (seconds on a loaded machine), and a producer asking in between is told "Unknown
+   * topic" and gives up. So: wait until the metadata lists every partition with a leader.
+   */
+  async #waitForLeaders(names: readonly string[], timeoutMs = 60_000): Promise<void> {
+    if (names.length === 0) return;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ready = await this.#admin
+        .metadata({ topics: [...names], forceUpdate: true })
+        .then((m) =>
+          names.every(
+            (name) => m.topics.get(name)?.partitions.every((p) => p.leader >= 0) === true,
+          ),
+        )
+        .catch(() => false);
+      if (ready) return;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `topics ${names.join(",")} have no leader ${timeoutMs / 1000} s after creation`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   createPartitions(topic: string, totalPartitions: number): Promise<void> {
