@@ -6,8 +6,7 @@
  * is shown to fail, with the right line, on a stopped mapping, a rule without target and a dead
  * letter.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PutTargetsCommand, RemoveTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { PurgeQueueCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
@@ -26,6 +25,7 @@ import { declaration as orderSaga } from "../../functions/order-saga/function.ts
 import { CONTROL_TOKEN_HEADER } from "../../localstack/host/control.ts";
 import { LocalSession } from "../../localstack/host/session.ts";
 import { duplexRunWithEnv } from "../support/duplex-cli.ts";
+import { tempDir } from "../support/temp-dirs.ts";
 
 let session: LocalSession;
 let ops: LogOperationsInvoker;
@@ -158,7 +158,7 @@ describe("every duplex command through the log-operations function", {
 }, () => {
   it("publishes, and reads an aggregate's state as the brokers do", async () => {
     const productId = `p-${session.name}-mug`;
-    const file = join(mkdtempSync(join(tmpdir(), "duplex-ops-")), "restock.json");
+    const file = join(tempDir("duplex-ops-"), "restock.json");
     writeFileSync(
       file,
       JSON.stringify({
