@@ -212,6 +212,15 @@ export async function runDrill(name: string, options: DrillOptions): Promise<Dri
     failures.push(`history: … ${(history?.violations.length ?? 0) - 20} more violation(s)`);
   }
   if (window === undefined) failures.push("the fault was never injected");
+  // Nothing given up is part of riding through: the integration tests require it, and so does
+  // the command line (events the shop front dropped were never acknowledged, so the history
+  // check alone does not see them).
+  const givenUp = run.placer.givenUp.length;
+  if (givenUp > 0) {
+    failures.push(
+      `the shop front gave up on ${givenUp} event(s) after retrying them for its 3 minutes: the log did not take them again in time`,
+    );
+  }
 
   await run.session.stop({ deleteTopics: !options.keep });
   if (!options.keep) await LocalSession.wipe(sessionName).catch(() => undefined);
