@@ -234,6 +234,12 @@ export class LocalSession {
     try {
       const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${name}.`));
       if (topics.length > 0) await admin.deleteTopics(topics);
+      // The session's consumer groups too: the broker drops a deleted topic's committed offsets
+      // only when its group coordinator is ready, and a group that kept them resumes the
+      // recreated topic past its first records (the history check caught a ledger that skipped
+      // offsets 0-1). Best effort: a group whose members have not timed out yet cannot go.
+      const groups = (await admin.listGroups()).filter((g) => g.startsWith(`${name}.`));
+      if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
     } finally {
       await admin.close();
     }
