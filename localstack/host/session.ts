@@ -232,8 +232,18 @@ export class LocalSession {
     });
     const admin = log.admin();
     try {
-      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${name}.`));
+      const ours = async () => (await admin.listTopics()).filter((t) => t.startsWith(`${name}.`));
+      const topics = await ours();
       if (topics.length > 0) await admin.deleteTopics(topics);
+      // Deletion finishes after DeleteTopics answers: a provisioning that still lists a topic
+      // being deleted creates nothing, and the topic is then gone ("Unknown topic" at the first
+      // publish, seen on a loaded machine). So wait until the listing no longer shows them.
+      const deadline = Date.now() + 60_000;
+      while (topics.length > 0 && (await ours()).length > 0) {
+        if (Date.now() > deadline)
+          throw new Error(`topics of session '${name}' still listed 60 s after deletion`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
       // The session's consumer groups too: the broker drops a deleted topic's committed offsets
       // only when its group coordinator is ready, and a group that kept them resumes the
       // recreated topic past its first records (the history check caught a ledger that skipped
