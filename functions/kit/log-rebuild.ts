@@ -7,7 +7,7 @@ import type { LogAdmin, LogClient, LogReader, RecordRange } from "./log/port.ts"
 import type { Projection } from "./projector.ts";
 import { FLUSH_ATTRIBUTE } from "./read-models.ts";
 import type { RebuildCheckpoint, RebuildItems } from "./view-batch-store.ts";
-import { foldEvents, type ItemState, itemId, keysTouched } from "./view-fold.ts";
+import { type FoldPlan, foldPlan, type ItemKey, type ItemState, planFold } from "./view-fold.ts";
 
 /** Progress of a rebuild, reported as it goes (and stored with each checkpoint). */
 export interface RebuildProgress {
@@ -384,11 +384,10 @@ export class LogRebuild {
         this.#figures(),
       );
     }
-    const frozen = await this.#loadMissing(events, inflight === undefined ? undefined : flush);
-    const folded = foldEvents(
-      o.projection,
-      o.version,
-      events,
+    const plan = planFold(o.projection, o.version, events);
+    const frozen = await this.#loadMissing(plan, inflight === undefined ? undefined : flush);
+    const folded = foldPlan(
+      plan,
       (id) => this.#cached(id),
       (id) => frozen.has(id),
     );
@@ -426,22 +425,20 @@ export class LogRebuild {
   }
 
   /** Loads the items the fold needs and the cache lacks; returns those a redone flush wrote. */
-  async #loadMissing(events: readonly EventEnvelope[], redoing: number | undefined) {
-    const o = this.#o;
-    const missing = keysTouched(o.projection, o.version, events).filter((key) => {
-      const id = itemId(key);
-      if (this.#cache.has(id)) return false;
-      if (this.#written !== undefined && !this.#written.mayContain(id)) {
-        this.#remember(id, null);
-        return false;
-      }
-      return true;
-    });
+  async #loadMissing(plan: FoldPlan, redoing: number | undefined) {
+    const missing: ItemKey[] = [];
+    const missingIds: string[] = [];
+    for (const [id, key] of plan.keys) {
+      if (this.#cache.has(id)) continue;
+      // Known absent: nothing to read, and the fold's result is remembered after the flush.
+      if (this.#written !== undefined && !this.#written.mayContain(id)) continue;
+      missing.push(key);
+      missingIds.push(id);
+    }
     const frozen = new Set<string>();
     if (missing.length === 0) return frozen;
-    const loaded = await o.items.load(missing);
-    for (const key of missing) {
-      const id = itemId(key);
+    const loaded = await this.#o.items.load(missing);
+    for (const id of missingIds) {
       const item = loaded.get(id);
       if (item === undefined) {
         this.#remember(id, null);
