@@ -355,6 +355,7 @@ export class LogRebuild {
     const o = this.#o;
     const events: EventEnvelope[] = [];
     const to: Record<string, string> = {};
+    const taken = new Map<string, number>();
     let records = 0;
     for (const [key, queue] of this.#buffer) {
       const end = inflight === undefined ? undefined : BigInt(inflight.to[key] ?? "-1");
@@ -368,11 +369,13 @@ export class LogRebuild {
       )
         n++;
       if (n === 0) continue;
-      for (const entry of queue.slice(0, n)) {
-        if (entry.event === undefined) this.#skipped++;
-        else if (entry.event !== null) events.push(entry.event);
+      for (let i = 0; i < n; i++) {
+        const event = (queue[i] as Buffered).event;
+        if (event === undefined) this.#skipped++;
+        else if (event !== null) events.push(event);
       }
       to[key] = String((queue[n - 1] as Buffered).offset + 1n);
+      taken.set(key, n);
       records += n;
     }
     const flush = inflight?.flush ?? this.#flush + 1;
@@ -406,10 +409,10 @@ export class LogRebuild {
     this.#eventsThisRun += records;
     for (const [key, end] of Object.entries(to)) {
       this.#positions.set(key, BigInt(end));
-      const queue = this.#buffer.get(key) ?? [];
-      const keep = queue.filter((entry) => entry.offset >= BigInt(end));
-      this.#buffered -= queue.length - keep.length;
-      this.#buffer.set(key, keep);
+      // The flush took a prefix of each queue (offsets below `end`).
+      const n = taken.get(key) ?? 0;
+      this.#buffer.get(key)?.splice(0, n);
+      this.#buffered -= n;
     }
     this.#flush = flush;
     this.#inflight = undefined;
