@@ -253,6 +253,12 @@ class PlatformaticConsumer implements LogConsumer {
   }
 }
 
+/** As the library's own defaults for its requests (`retries`, `retryDelay`). */
+const FETCH_RETRIES = 3;
+const FETCH_RETRY_DELAY_MS = 1_000;
+
+type Broker = Parameters<Consumer<Buffer, Buffer, Buffer, Buffer>["connections"]["get"]>[0];
+
 interface ReadingRange extends RecordRange {
   next: bigint;
 }
@@ -313,9 +319,7 @@ class PlatformaticReader implements LogReader {
     const raw = await this.#raw;
     await Promise.all(
       [...byNode].map(async ([node, mine]) => {
-        const broker = metadata.brokers.get(node);
-        const connection =
-          raw && broker !== undefined ? await this.#consumer.connections.get(broker) : undefined;
+        const broker = raw ? metadata.brokers.get(node) : undefined;
         const fetchNext = (): Promise<FetchedPartition[]> | undefined => {
           const pending = mine.filter((r) => r.next < r.to);
           if (pending.length === 0 || options.signal?.aborted) return undefined;
@@ -337,8 +341,8 @@ class PlatformaticReader implements LogReader {
               })),
             })),
           };
-          return connection !== undefined
-            ? rawFetch(connection, request).then((topics) => this.#readRaw(topics, topicOf, mine))
+          return broker !== undefined
+            ? this.#fetchRaw(broker, request).then((topics) => this.#readRaw(topics, topicOf, mine))
             : this.#fetchDecoded(node, request, topicOf, mine);
         };
         let inFlight = fetchNext();
@@ -369,6 +373,23 @@ class PlatformaticReader implements LogReader {
         }
       }),
     );
+  }
+
+  /**
+   * A raw fetch retried as the library retries its own (a network error or a timeout on a busy
+   * machine: up to {@link FETCH_RETRIES} more times, {@link FETCH_RETRY_DELAY_MS} apart, on a
+   * connection taken from the pool again).
+   */
+  async #fetchRaw(broker: Broker, request: RawFetchRequest): Promise<RawFetchTopic[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await rawFetch(await this.#consumer.connections.get(broker), request);
+      } catch (error) {
+        const retriable = (error as { canRetry?: unknown }).canRetry === true;
+        if (!retriable || attempt >= FETCH_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, FETCH_RETRY_DELAY_MS));
+      }
+    }
   }
 
   /** The lean path: record sets read from the response's bytes ({@link readRecordBatches}). */
