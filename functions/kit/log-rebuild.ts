@@ -462,9 +462,15 @@ export class LogRebuild {
   #remember(id: string, state: ItemState | null): void {
     this.#cache.delete(id);
     this.#cache.set(id, state);
-    while (this.#cache.size > this.#cacheItems) {
-      const oldest = this.#cache.keys().next().value as string;
-      this.#cache.delete(oldest);
+    if (this.#cache.size > this.#cacheItems) {
+      // A tenth of the oldest at once, with one iterator: taking the oldest one at a time walks
+      // over every entry deleted before it (a Map keeps them until it rehashes), which made a
+      // full cache cost ~1 ms per record (measured at 10^6 events, docs/benchmarks.md §8).
+      let drop = this.#cache.size - Math.floor(this.#cacheItems * 0.9);
+      for (const oldest of this.#cache.keys()) {
+        if (drop-- <= 0) break;
+        this.#cache.delete(oldest);
+      }
     }
   }
 
