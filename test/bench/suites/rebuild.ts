@@ -61,6 +61,14 @@ export async function rebuildSuite(
   // The session's namespace is the bench's, so BenchLog.cleanup deletes its topics.
   const session = await LocalSession.start({ name: log.prefix.slice(0, -1), host: false });
   log.touch();
+  // The history is written in minutes but happened over 12 hours: its records keep their events'
+  // times (CreateTime), as a live log's append times follow its events'. No saga runs here to
+  // need the broker's clock (the topics' LogAppendTime).
+  for (const topic of (await session.admin.listTopics()).filter((t) =>
+    t.startsWith(session.topicPrefix),
+  )) {
+    await session.admin.alterTopicConfigs(topic, { "message.timestamp.type": "CreateTime" });
+  }
   const target = openLocalTarget(session.name);
   const rebuilds: RebuildRow[] = [];
   const queries: QueryRow[] = [];
