@@ -83,10 +83,14 @@ export async function readEvents(
       options.onUndecodable?.(record, error);
     }
   });
-  events.sort(
-    (a, b) =>
-      a.event.occurredAt.localeCompare(b.event.occurredAt) ||
-      a.event.eventId.localeCompare(b.event.eventId),
-  );
+  events.sort(inTimeOrder);
   return events;
+}
+
+/** Events by their time, then by id (UUIDv7: creation order). */
+export function inTimeOrder(a: LoggedEvent, b: LoggedEvent): number {
+  return (
+    a.event.occurredAt.localeCompare(b.event.occurredAt) ||
+    a.event.eventId.localeCompare(b.event.eventId)
+  );
 }

@@ -1,8 +1,16 @@
 import { eventIdTime } from "../../../events/event-id.ts";
 import { DEAD_LETTER_TOPIC, type TopicName, topicSpecs } from "../../../events/topics.ts";
+import type { IncomingRecord } from "../log/port.ts";
 import type { ReadModelStore } from "../read-models.ts";
 import type { LogAccess } from "./access.ts";
-import { byCorrelation, byEventId, type LoggedEvent, readEvents, scanEvents } from "./events.ts";
+import {
+  byCorrelation,
+  byEventId,
+  inTimeOrder,
+  type LoggedEvent,
+  readEvents,
+  scanEvents,
+} from "./events.ts";
 import { aggregateLifetime, keyRanges, type LogWindow, narrow, TIME_SLACK_MS } from "./locate.ts";
 
 /** Depth of each event in its flow's causation tree (the first command is 0). */
@@ -31,6 +39,57 @@ export type { LogWindow } from "./locate.ts";
 /** How long after a finished order's last projected fact its flow may still log something. */
 const FLOW_TAIL_MS = 15 * 60_000;
 
+/** The first window of log time read when the end of a flow is not known. */
+const FIRST_STEP_MS = 5 * 60_000;
+
+/** Facts after which an order's flow only compensates (within {@link FLOW_TAIL_MS}). */
+const TERMINAL_ORDER_FACTS: ReadonlySet<string> = new Set([
+  "OrderCompleted",
+  "OrderCancelled",
+  "OrderRejected",
+]);
+
+const everyPartition = new Set([DEAD_LETTER_TOPIC]);
+
+/**
+ * The key's partitions read window by window from `window.fromMs` (windows of log time that
+ * double; consecutive windows meet at the same offsets, so nothing is read twice or missed) until
+ * a terminal order fact is found, then up to 15 minutes past it, or to the window's end.
+ */
+async function readUntilEnded(
+  access: LogAccess,
+  topics: readonly string[],
+  key: string,
+  window: LogWindow,
+  accept: (record: IncomingRecord) => boolean,
+): Promise<LoggedEvent[]> {
+  const events: LoggedEvent[] = [];
+  const end = window.toMs ?? Date.now();
+  let from = window.fromMs ?? 0;
+  let step = FIRST_STEP_MS;
+  let endedMs: number | undefined;
+  for (;;) {
+    const to = endedMs !== undefined ? endedMs + FLOW_TAIL_MS : from + step;
+    // Past the end: to the window's end (or the log's, records stamped later included).
+    const last = to >= end;
+    const ranges = await keyRanges(
+      access,
+      topics,
+      key,
+      { fromMs: from, toMs: last ? window.toMs : to },
+      everyPartition,
+    );
+    const found = await readEvents(access, ranges, { accept });
+    events.push(...found);
+    if (last || endedMs !== undefined) break;
+    const terminal = found.find((e) => TERMINAL_ORDER_FACTS.has(e.event.eventType));
+    if (terminal !== undefined) endedMs = Date.parse(terminal.event.occurredAt);
+    from = to;
+    step *= 2;
+  }
+  return events.sort(inTimeOrder);
+}
+
 export interface FlowOptions {
   /** The read models, to end the read at a finished order's last fact (+15 min). */
   readonly readModels?: ReadModelStore | undefined;
@@ -46,8 +105,12 @@ export interface FlowOptions {
  * It reads where the flow can be: its first command's time is in its id (UUIDv7), so a few
  * seconds of the command topics find it; its key (the aggregate id every event of the flow is
  * keyed by) gives one partition per topic (murmur2, as the producers partition); the order
- * summary says when a finished order's last fact happened. Without those (an id that is not a
- * UUIDv7, a first command outside the window), every partition of the window is read.
+ * summary says when a finished order's last fact happened. Where the read models do not know
+ * (a log not projected yet, a flow still running), the key's partitions are read in growing
+ * windows of log time (5 minutes, then twice as long each time) until the order's terminal fact
+ * shows up, then 15 minutes past it: the cost follows the flow's length, not the log's. Without
+ * those (an id that is not a UUIDv7, a first command outside the window), every partition of the
+ * window is read.
  *
  * @example
  * ```ts
@@ -83,8 +146,11 @@ export async function flowTimeline(
         fromMs: startMs - TIME_SLACK_MS,
         toMs: life.endedMs === undefined ? undefined : life.endedMs + FLOW_TAIL_MS,
       });
-      const ranges = await keyRanges(access, topics, key, flowWindow, new Set([DEAD_LETTER_TOPIC]));
-      return readEvents(access, ranges, { accept });
+      if (options.full || life.endedMs !== undefined) {
+        const ranges = await keyRanges(access, topics, key, flowWindow, everyPartition);
+        return readEvents(access, ranges, { accept });
+      }
+      return readUntilEnded(access, topics, key, flowWindow, accept);
     }
   }
   const { events } = await scanEvents(access, topics, { ...window, accept });

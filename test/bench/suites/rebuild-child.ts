@@ -24,6 +24,8 @@ export interface RebuildChildInput {
   readonly topics: readonly string[];
   readonly version: number;
   readonly flushEvents: number;
+  /** `raw`: the baseline, the same records read with no decode, fold or store. */
+  readonly mode?: "rebuild" | "raw";
   /** `undefined`: the discarding store. */
   readonly dynamodb?: {
     endpoint: string;
@@ -85,34 +87,66 @@ const items: RebuildItems =
       );
 const startedMs = nowMs();
 const startedCpu = cpuUs();
-const rebuild = await LogRebuild.open({
-  log,
-  admin,
-  items,
-  projection,
-  topics: input.topics,
-  version: input.version,
-  checkpoints: input.dynamodb !== undefined,
-  flushEvents: input.flushEvents,
-  onProgress: (p) =>
-    process.stderr.write(
-      `[bench rebuild] ${input.projection}: ${p.events} events, ${Math.round(p.eventsPerSecond)}/s, ${p.remaining} to go\n`,
-    ),
-});
-const done = await rebuild.runTo(await rebuild.endOffsets());
-const ms = nowMs() - startedMs;
-const cpuMs = (cpuUs() - startedCpu) / 1000;
-await rebuild.close();
-await admin.close();
-const result: RebuildChildResult = {
-  events: done.events,
-  applied: done.applied,
-  ms,
-  cpuMs,
-  maxRssMiB: process.resourceUsage().maxRSS / 1024,
-  itemsWritten: items.stats.itemsWritten,
-  writeRequests: items.stats.writeRequests,
-  itemsRead: items.stats.itemsRead,
-  flushes: done.flush,
-};
+let result: RebuildChildResult;
+if (input.mode === "raw") {
+  // The floor under any rebuild: the same partitions read from the low to the end offsets,
+  // each record counted and dropped.
+  const ranges = [];
+  for (const topic of input.topics) {
+    for (const p of await admin.topicOffsets(topic)) {
+      ranges.push({ topic, partition: p.partition, from: BigInt(p.low), to: BigInt(p.high) });
+    }
+  }
+  const reader = log.reader();
+  let records = 0;
+  await reader.read(ranges, (batch) => {
+    records += batch.records.length;
+  });
+  const ms = nowMs() - startedMs;
+  const cpuMs = (cpuUs() - startedCpu) / 1000;
+  await reader.close();
+  await admin.close();
+  result = {
+    events: records,
+    applied: 0,
+    ms,
+    cpuMs,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    itemsWritten: 0,
+    writeRequests: 0,
+    itemsRead: 0,
+    flushes: 0,
+  };
+} else {
+  const rebuild = await LogRebuild.open({
+    log,
+    admin,
+    items,
+    projection,
+    topics: input.topics,
+    version: input.version,
+    checkpoints: input.dynamodb !== undefined,
+    flushEvents: input.flushEvents,
+    onProgress: (p) =>
+      process.stderr.write(
+        `[bench rebuild] ${input.projection}: ${p.events} events, ${Math.round(p.eventsPerSecond)}/s, ${p.remaining} to go\n`,
+      ),
+  });
+  const done = await rebuild.runTo(await rebuild.endOffsets());
+  const ms = nowMs() - startedMs;
+  const cpuMs = (cpuUs() - startedCpu) / 1000;
+  await rebuild.close();
+  await admin.close();
+  result = {
+    events: done.events,
+    applied: done.applied,
+    ms,
+    cpuMs,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    itemsWritten: items.stats.itemsWritten,
+    writeRequests: items.stats.writeRequests,
+    itemsRead: items.stats.itemsRead,
+    flushes: done.flush,
+  };
+}
 process.send?.(result, () => process.exit(0));
