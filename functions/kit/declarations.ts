@@ -259,6 +259,8 @@ export const ENV = {
   kafkaBrokers: "DUPLEX_KAFKA_BROKERS",
   /** `iam` on MSK (SASL/OAUTHBEARER with the MSK IAM signer over TLS), `none` locally. */
   kafkaAuth: "DUPLEX_KAFKA_AUTH",
+  /** Codec of the log producer's batches: `lz4` unless set (`none`, `gzip`, `snappy`, `zstd`). */
+  logCompression: "DUPLEX_LOG_COMPRESSION",
   /** JSON object: critical command type → URL of its fast-lane queue. */
   fastLaneQueues: "DUPLEX_FAST_LANE_QUEUES",
   /** Stage name (`local`, `dev`, `prod`). */

@@ -72,6 +72,7 @@ export function createRuntime(declaration: FunctionDeclaration): Runtime {
       {
         brokers: config.kafka.brokers,
         auth: config.kafka.auth,
+        compression: config.kafka.compression,
         clientId: `duplex-${declaration.name}`,
       },
       (process.env.DUPLEX_KAFKA_CLIENT as LogClientName | undefined) ?? "platformatic",

@@ -101,6 +101,9 @@ class PlatformaticProducer implements LogProducer {
       ...connectionOptions(connection, "producer"),
       idempotent: true,
       acks: ProduceAcks.ALL,
+      ...(connection.compression === undefined || connection.compression === "none"
+        ? {}
+        : { compression: connection.compression }),
       // The library's default partitioner hashes keys differently from Java's (and kafkajs's)
       // `murmur2 & 0x7fffffff`: with it, the same aggregate would land on another partition than
       // with any other producer. The compatibility partitioner is Java's.

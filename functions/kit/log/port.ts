@@ -183,7 +183,19 @@ export interface LogConnection {
   readonly auth: "iam" | "none";
   /** Region for the MSK IAM signer. */
   readonly region?: string;
+  /**
+   * Codec of the producer's record batches. Every consumer of the log reads them: the Java client
+   * inside Lambda's MSK event source mapping, `@platformatic/kafka` (host, reader) and the broker,
+   * which keeps the producer's codec (`compression.type=producer`, Kafka's default).
+   *
+   * @default "none"
+   */
+  readonly compression?: LogCompression;
 }
+
+/** Record-batch codecs Kafka defines. */
+export const LOG_COMPRESSIONS = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
+export type LogCompression = (typeof LOG_COMPRESSIONS)[number];
 
 /** A Kafka client behind the port. */
 export interface LogClient {

@@ -7,7 +7,7 @@ import { readRecordBatches } from "../../../functions/kit/log/record-batch.ts";
 function encodedBatch(
   baseOffset: bigint,
   count: number,
-  compression: "none" | "gzip" = "none",
+  compression: "none" | "gzip" | "lz4" = "none",
 ): Buffer {
   const messages = Array.from({ length: count }, (_, i) => ({
     topic: "t",
@@ -63,8 +63,8 @@ describe("readRecordBatches (record batch v2 from a fetch response's bytes)", ()
     expect(out.map((r) => r.offset)).toEqual(["3", "4", "5", "6", "7"]);
   });
 
-  it("inflates compressed batches", () => {
-    const bytes = encodedBatch(42n, 8, "gzip");
+  it.each(["gzip", "lz4"] as const)("inflates %s batches (lz4: the producers' codec)", (codec) => {
+    const bytes = encodedBatch(42n, 8, codec);
     const out: IncomingRecord[] = [];
     readRecordBatches(bytes, "t", 0, 0n, 100n, out);
     expect(out).toEqual(libraryRead(bytes));
