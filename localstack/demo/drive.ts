@@ -69,7 +69,9 @@ export async function placeOrders(
   session: LocalSession,
   workload: Workload,
   rate: number,
-  place: PlaceCommands = (commands) => session.publish(commands),
+  place: PlaceCommands = async (commands) => {
+    await session.publish(commands);
+  },
   timeoutMs = 60_000,
 ): Promise<void> {
   const firsts = workload.orders.filter((o) => o.designed !== "rejected-duplicate-order");
