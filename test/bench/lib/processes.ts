@@ -1,7 +1,7 @@
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import { pidFile } from "../../../localstack/stack/paths.ts";
-import { runJava } from "./java.ts";
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { duplexHome, pidFile, repoRoot } from "../../../localstack/stack/paths.ts";
 
 /**
  * What a process costs, read from `/proc` (Linux): CPU time is robust on a shared, noisy machine
@@ -76,19 +76,50 @@ export function stackPid(name: "kafka-1" | "moto" | "dynamodb"): number | undefi
   }
 }
 
+/** Where `java/BrokerRequests.java` is compiled, once per change of its source. */
+const classesDir = join(duplexHome, "bench", "classes");
+const brokerRequestsSource = join(repoRoot, "test", "bench", "java", "BrokerRequests.java");
+
+function compileBrokerRequests(): void {
+  const compiled = join(classesDir, "BrokerRequests.class");
+  if (
+    existsSync(compiled) &&
+    statSync(compiled).mtimeMs >= statSync(brokerRequestsSource).mtimeMs
+  ) {
+    return;
+  }
+  mkdirSync(classesDir, { recursive: true });
+  execFileSync("javac", ["-d", classesDir, brokerRequestsSource], { stdio: "pipe" });
+}
+
 /**
  * Requests per Kafka API the broker has served since it started (`{ Produce: 3161, Fetch: ... }`),
- * read over JMX by `java/BrokerRequests.java` (attaches to the broker's JVM; ~3 CPU-seconds of
- * its own, so read it outside a measured window).
+ * read over JMX by `java/BrokerRequests.java` (attaches to the broker's JVM; about a CPU-second of
+ * its own, so read it outside a measured window). Undefined when it cannot be read (a JDK without
+ * the attach module, or a machine too busy to answer in two minutes).
  */
-export async function brokerRequests(pid: number): Promise<Record<string, number>> {
-  const { stdout, stderr, code } = await runJava(
-    ["test/bench/java/BrokerRequests.java", String(pid)],
-    {
-      timeoutMs: 120_000,
-    },
-  );
-  if (code !== 0) throw new Error(`BrokerRequests.java failed (${code}): ${stderr.slice(-500)}`);
+export async function brokerRequests(pid: number): Promise<Record<string, number> | undefined> {
+  try {
+    compileBrokerRequests();
+  } catch {
+    return undefined;
+  }
+  const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
+    execFile(
+      "java",
+      [
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+        "-cp",
+        classesDir,
+        "BrokerRequests",
+        String(pid),
+      ],
+      { timeout: 120_000, encoding: "utf8" },
+      (error, out) => resolve({ stdout: out, code: error === null ? 0 : 1 }),
+    );
+  });
+  if (code !== 0) return undefined;
   const counts: Record<string, number> = {};
   for (const line of stdout.split("\n")) {
     const [api, count] = line.split("\t");

@@ -86,7 +86,11 @@ export interface CapacityRun {
   readonly kafkaRequests: Readonly<Record<string, number>>;
   readonly hostRssMiB: { readonly max: number; readonly mean: number; readonly atStart: number };
   readonly invocations: Readonly<Record<string, number>>;
-  readonly environments: Readonly<Record<string, number>>;
+  /** Per function: execution environments started (cold starts), most alive at once, alive at
+   * the end. */
+  readonly environments: Readonly<
+    Record<string, { coldStarts: number; peak: number | undefined; atEnd: number | undefined }>
+  >;
   readonly loadAverage: readonly number[];
 }
 
@@ -209,7 +213,7 @@ async function oneRun(
     if (kafka !== undefined) pids.kafka = kafka;
     if (counter?.pid !== undefined) pids.counter = counter.pid;
 
-    const kafkaBefore = kafka === undefined ? {} : await brokerRequests(kafka);
+    const kafkaBefore = kafka === undefined ? undefined : await brokerRequests(kafka);
     progress(`capacity ${spec.label}: ${IDLE_SECONDS} s idle`);
     await counter?.counts({ reset: true });
     const idleStart = cpuNow(pids);
@@ -240,7 +244,7 @@ async function oneRun(
     const threadsAfter = cpuSecondsByThread(host.pid);
     clearInterval(sampler);
     const requests = (await counter?.counts()) ?? {};
-    const kafkaAfter = kafka === undefined ? {} : await brokerRequests(kafka);
+    const kafkaAfter = kafka === undefined ? undefined : await brokerRequests(kafka);
     const stats = await host.stats();
     const snapshot = monitor.snapshot();
     const counts = { COMPLETED: 0, CANCELLED: 0, REJECTED: 0 };
@@ -277,7 +281,8 @@ async function oneRun(
         ),
       },
       requests,
-      kafkaRequests: delta(kafkaAfter, kafkaBefore),
+      kafkaRequests:
+        kafkaBefore === undefined || kafkaAfter === undefined ? {} : delta(kafkaAfter, kafkaBefore),
       hostRssMiB: {
         max: Math.max(rssAtStart, ...rss),
         mean: rss.length === 0 ? rssAtStart : rss.reduce((a, b) => a + b, 0) / rss.length,
@@ -287,7 +292,11 @@ async function oneRun(
         Object.entries(stats.functions).map(([fn, s]) => [fn, s.invocations]),
       ),
       environments: Object.fromEntries(
-        Object.entries(stats.functions).map(([fn, s]) => [fn, s.coldStarts]),
+        Object.entries(stats.functions).map(([fn, s]) => [
+          fn,
+          // A host of before issue 10 reports cold starts only.
+          { coldStarts: s.coldStarts, peak: s.peakEnvironments, atEnd: s.environments },
+        ]),
       ),
       loadAverage: (await import("node:os")).loadavg(),
     };
@@ -505,11 +514,17 @@ export async function capacitySuite(
         ]),
       ),
       table(
-        "Invocations per order, per function",
-        ["function", ...columns],
+        "Invocations per order, and execution environments (started / most at once), per function",
+        ["function", ...columns.flatMap((c) => [`${c} inv/order`, `${c} envs`])],
         [...new Set(runs.flatMap((r) => Object.keys(r.invocations)))].map((fn) => [
           fn,
-          ...runs.map((r) => fmt(perOrder(r, r.invocations[fn]), 2)),
+          ...runs.flatMap((r) => {
+            const envs = r.environments[fn];
+            return [
+              fmt(perOrder(r, r.invocations[fn]), 2),
+              envs === undefined ? "–" : `${envs.coldStarts} / ${envs.peak ?? "–"}`,
+            ];
+          }),
         ]),
       ),
       ...(context.consumeRatio === undefined
