@@ -323,6 +323,16 @@ function hostThreadSplit(total: number, byThread: Readonly<Record<string, number
   return { main, workers: Math.max(0, total - main - helpers), helpers };
 }
 
+/**
+ * CPU-seconds per order beyond what the process spends idle (its idle rate over the window): the
+ * cost of an order itself, whatever the window's length (a slow machine stretches the window,
+ * and the idle polling and sweeping with it).
+ */
+function aboveIdle(run: CapacityRun, process: Process): number {
+  const idle = (run.idle.cpuPerSecond[process] ?? 0) * run.seconds;
+  return ((run.cpuSeconds[process] ?? Number.NaN) - idle) / run.orders;
+}
+
 const perOrder = (run: CapacityRun, value: number | undefined) =>
   value === undefined ? Number.NaN : value / run.orders;
 
@@ -459,6 +469,19 @@ export async function capacitySuite(
           [
             "→ orders/s on 2 saturated cores (2 / total)",
             ...runs.map((r) => fmt(2 / stackCpu(r), 2)),
+          ],
+          ...(["host", "moto", "dynamodb", "kafka"] as const).map((p) => [
+            `${{ host: "functions host", moto: "moto", dynamodb: "DynamoDB Local", kafka: "Kafka broker" }[p]}, above idle`,
+            ...runs.map((r) => fmt(aboveIdle(r, p), 3)),
+          ]),
+          [
+            "stack total above idle",
+            ...runs.map((r) =>
+              fmt(
+                STACK.reduce((sum, p) => sum + aboveIdle(r, p), 0),
+                3,
+              ),
+            ),
           ],
           [
             "driver (order placer + monitor)",
