@@ -9,8 +9,6 @@
  *   then go in one invocation; order per partition holds, and a failure in one partition retries
  *   that partition only.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createEvent } from "../../events/create.ts";
@@ -32,6 +30,7 @@ import {
   since,
 } from "../support/runtime-stack.ts";
 import { sampleEvent } from "../support/samples.ts";
+import { tempDir } from "../support/temp-dirs.ts";
 
 let session: LocalSession | undefined;
 
@@ -46,7 +45,7 @@ async function probeSession(
   kind: "log" | "fast-lane",
   env: Record<string, string>,
 ) {
-  const journal = join(mkdtempSync(join(tmpdir(), "duplex-backpressure-")), "journal.jsonl");
+  const journal = join(tempDir("duplex-backpressure-"), "journal.jsonl");
   session = await LocalSession.start({
     declarations: [declaration],
     settings: { logLevel: "WARN" },

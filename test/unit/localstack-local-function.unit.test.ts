@@ -1,9 +1,7 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { defineFunction } from "../../functions/kit/declarations.ts";
 import { LocalFunction } from "../../localstack/host/local-function.ts";
+import { tempDir } from "../support/temp-dirs.ts";
 
 /**
  * The local host's execution environments (real worker threads running a fixture handler):
@@ -31,7 +29,7 @@ function start(idleTimeoutMs: number): LocalFunction {
   fn = new LocalFunction(
     declaration,
     { PATH: process.env.PATH ?? "" },
-    mkdtempSync(join(tmpdir(), "duplex-environments-")),
+    tempDir("duplex-environments-"),
     { maxConcurrency: 2, minEnvironments: 1, idleTimeoutMs },
   );
   return fn;
