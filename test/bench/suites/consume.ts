@@ -8,7 +8,11 @@ import {
 } from "@platformatic/kafka";
 import kafkajs from "kafkajs";
 import { toKafkaRecord } from "../../../events/codecs/kafka.ts";
-import type { FunctionDeclaration, LogTrigger } from "../../../functions/kit/declarations.ts";
+import {
+  ENV,
+  type FunctionDeclaration,
+  type LogTrigger,
+} from "../../../functions/kit/declarations.ts";
 import type { LogClientName } from "../../../functions/kit/log/client.ts";
 import { namespacedProducer } from "../../../functions/kit/log/namespace.ts";
 import { LocalFunction } from "../../../localstack/host/local-function.ts";
@@ -229,6 +233,8 @@ export async function consumeSuite(
         DUPLEX_STAGE: "local",
         DUPLEX_TOPIC_PREFIX: log.prefix,
         DUPLEX_KAFKA_CLIENT: client,
+        // A log trigger's declaration grants it the log (consume), so the kit's config wants it.
+        [ENV.kafkaBrokers]: log.brokers.join(","),
       };
       const fn = new LocalFunction(declaration, env, logDir, { maxConcurrency: HOST_CONCURRENCY });
       // Start every execution environment the host may use (LocalFunction's default concurrency)
