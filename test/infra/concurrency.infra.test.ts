@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { topicSpecs } from "../../events/topics.ts";
-import { sqsMaximumConcurrency } from "../../functions/kit/declarations.ts";
+import { httpConcurrency, sqsMaximumConcurrency } from "../../functions/kit/declarations.ts";
 import { functionDeclarations } from "../../functions/registry.ts";
 import { functionNamed } from "./iam.ts";
 import { cdkContext, referencedId, resourcesOfType, stageSettings, synthStage } from "./support.ts";
@@ -32,6 +32,9 @@ describe.each(["dev", "prod"] as const)("stage %s", (stage) => {
           break;
         case "schedule":
           expect(declaration.concurrency.reserved, declaration.name).toBe(1);
+          break;
+        case "http":
+          expect(declaration.concurrency, declaration.name).toEqual(httpConcurrency);
           break;
         default:
           break;
