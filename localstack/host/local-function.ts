@@ -30,8 +30,12 @@ interface Environment {
   readonly ready: Promise<void>;
   busy: boolean;
   current: Pending | undefined;
-  /** When it last finished an invocation (or started), for reaping idle environments. */
-  idleSince: number;
+  /**
+   * When it last finished an invocation (or finished its cold start), for reaping idle
+   * environments; undefined while the cold start runs, which may take longer than the idle timeout
+   * on a loaded machine and must not be cut short by the reaper.
+   */
+  idleSince: number | undefined;
 }
 
 export interface LocalFunctionStats {
@@ -246,7 +250,10 @@ export class LocalFunction {
   #reap(): void {
     const now = Date.now();
     const idle = this.#environments
-      .filter((e) => !e.busy && now - e.idleSince >= this.#idleTimeoutMs)
+      .filter(
+        (e): e is Environment & { idleSince: number } =>
+          !e.busy && e.idleSince !== undefined && now - e.idleSince >= this.#idleTimeoutMs,
+      )
       .sort((a, b) => a.idleSince - b.idleSince);
     for (const environment of idle) {
       if (this.#environments.length <= this.#minEnvironments) return;
@@ -283,13 +290,14 @@ export class LocalFunction {
       ready,
       busy: false,
       current: undefined,
-      idleSince: Date.now(),
+      idleSince: undefined,
     };
     this.#environments.push(environment);
     this.stats.peakEnvironments = Math.max(this.stats.peakEnvironments, this.#environments.length);
     worker.on("message", (message: WorkerMessage) => {
       switch (message.kind) {
         case "ready":
+          if (!environment.busy) environment.idleSince = Date.now();
           markReady();
           break;
         case "init-error":

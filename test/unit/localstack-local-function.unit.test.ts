@@ -25,12 +25,12 @@ afterEach(async () => {
   fn = undefined;
 });
 
-function start(idleTimeoutMs: number): LocalFunction {
+function start(idleTimeoutMs: number, minEnvironments = 1, coldStartMs = 0): LocalFunction {
   fn = new LocalFunction(
     declaration,
-    { PATH: process.env.PATH ?? "" },
+    { PATH: process.env.PATH ?? "", FIXTURE_COLD_START_MS: String(coldStartMs) },
     tempDir("duplex-environments-"),
-    { maxConcurrency: 2, minEnvironments: 1, idleTimeoutMs },
+    { maxConcurrency: 2, minEnvironments, idleTimeoutMs },
   );
   return fn;
 }
@@ -58,6 +58,15 @@ describe("execution environments of a local function", () => {
     expect(f.stats.reaped).toBe(1);
     // The one left still serves.
     await expect(f.invoke({})).resolves.toMatchObject({ bytes: 0 });
+  }, 60_000);
+
+  it("are not reaped during a cold start longer than the idle timeout", async () => {
+    const f = start(100, 0, 1_000);
+    await f.warm();
+    expect(f.stats.reaped).toBe(0);
+    await expect(f.invoke({})).resolves.toMatchObject({ bytes: 0 });
+    // Idle once started: reaped down to the minimum of 0.
+    await until(() => f.environments === 0);
   }, 60_000);
 
   it("keep every environment when reaping is off", async () => {
