@@ -90,7 +90,7 @@ describe("packed MSK batches (local host → execution environment)", () => {
         partition: 1,
         offset: 5,
         timestamp: 1,
-        timestampType: "CREATE_TIME",
+        timestampType: "LOG_APPEND_TIME",
         value: "",
         headers: [],
       },
