@@ -332,6 +332,12 @@ export const customResourceConcurrency: ConcurrencyLimits = {
 export const httpConcurrency: ConcurrencyLimits = { reserved: 10, localMin: 0, localMax: 2 };
 
 /**
+ * Operators' tools (log-operations): a person or a script at a time, each sending small requests
+ * one after another; 2 lets two run side by side without letting a runaway script take more.
+ */
+export const operatorConcurrency: ConcurrencyLimits = { reserved: 2, localMin: 0, localMax: 2 };
+
+/**
  * Log consumers: an MSK event source mapping runs at most one invocation per partition at a time,
  * so a function on these topics never needs more instances than they have partitions, and with as
  * many reserved it is never throttled by a fast-lane burst. Locally 2 environments: the host puts
@@ -355,6 +361,8 @@ export function concurrencyFor(trigger: Trigger): ConcurrencyLimits {
       return customResourceConcurrency;
     case "http":
       return httpConcurrency;
+    case "operator":
+      return operatorConcurrency;
     default: {
       const unreachable: never = trigger;
       throw new Error(`unknown trigger ${JSON.stringify(unreachable)}`);
