@@ -193,6 +193,7 @@ export class DuplexStack extends Stack {
         minimum: settings.functions.minimumPollers,
         maximum: settings.functions.maximumPollers,
       },
+      reserveConcurrency: settings.functions.reserveConcurrency,
       deadLetterRetention: Duration.days(settings.fastLane.deadLetterRetentionDays),
     });
 

@@ -20,8 +20,9 @@ import { KafkaDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { type BundlingOptions, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, type RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct, type IDependable } from "constructs";
+import { topicSpecs } from "../events/topics.ts";
 import type { FunctionDeclaration } from "../functions/kit/declarations.ts";
-import { ENV, tableEnvVar } from "../functions/kit/declarations.ts";
+import { ENV, sqsMaximumConcurrency, tableEnvVar } from "../functions/kit/declarations.ts";
 import type { DuplexTables } from "./data.ts";
 import type { EventLog } from "./event-log.ts";
 import type { FastLane } from "./fast-lane.ts";
@@ -83,6 +84,23 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
   esbuildArgs: { "--alias": [...ESBUILD_ALIASES] },
 };
 
+/**
+ * Provisioned pollers of the MSK mapping of `topic`: the stage's minimum and maximum, the maximum
+ * capped at the topic's partitions (one poller reads at least one partition; ~5 MB/s each) and
+ * never below the minimum.
+ */
+export function pollerConfig(
+  pollers: { readonly minimum: number; readonly maximum: number } | undefined,
+  topic: string,
+  pollerGroupName: string,
+): { minimumPollers: number; maximumPollers: number; pollerGroupName: string } {
+  const minimumPollers = pollers?.minimum ?? 1;
+  const partitions =
+    topicSpecs[topic as keyof typeof topicSpecs]?.partitions ?? Number.POSITIVE_INFINITY;
+  const maximumPollers = Math.max(minimumPollers, Math.min(pollers?.maximum ?? 2, partitions));
+  return { minimumPollers, maximumPollers, pollerGroupName };
+}
+
 /** A function's log level, as Lambda's advanced logging controls and Powertools name them. */
 export type FunctionLogLevel = "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "FATAL";
 
@@ -126,11 +144,21 @@ export interface DuplexFunctionsProps {
    */
   readonly tracing?: boolean;
   /**
-   * Provisioned pollers of each MSK event source mapping; all mappings share one poller group.
+   * Provisioned pollers of each MSK event source mapping; all mappings share one poller group. The
+   * maximum is capped at the topic's partitions (a poller beyond one per partition has nothing to
+   * read).
    *
    * @default { minimum: 1, maximum: 2 }
    */
   readonly pollers?: { readonly minimum: number; readonly maximum: number };
+  /**
+   * Reserve each function's declared concurrency (`concurrency.reserved`). Off only for an account
+   * whose concurrency quota cannot hold the sum plus the 100 Lambda keeps unreserved; the SQS
+   * mappings' maximum concurrency applies either way.
+   *
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
   /**
    * Retention of the schedule dead-letter queues.
    *
@@ -253,6 +281,11 @@ export class DuplexFunctions extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: declaration.memoryMb,
       timeout: Duration.seconds(declaration.timeoutSeconds),
+      // Each kind of function has its own share: a fast-lane burst cannot take the instances the
+      // log consumers and sweepers need (functions/kit/declarations.ts says why each is sized so).
+      ...((props.reserveConcurrency ?? true)
+        ? { reservedConcurrentExecutions: declaration.concurrency.reserved }
+        : {}),
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
@@ -410,6 +443,10 @@ export class DuplexFunctions extends Construct {
             batchSize: trigger.batchSize,
             maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
             reportBatchItemFailures: true,
+            // The function's reservation shared among its queues: the pollers stop receiving when
+            // the instances are busy, instead of receiving messages whose invocation would be
+            // throttled (each throttle spends one of the message's maxReceiveCount receives).
+            maxConcurrency: sqsMaximumConcurrency(declaration),
           }),
         );
       }
@@ -439,11 +476,11 @@ export class DuplexFunctions extends Construct {
           reportBatchItemFailures: true,
           maxRecordAge: Duration.seconds(trigger.maxRecordAgeSeconds),
           onFailure: new KafkaDlq(trigger.onFailure),
-          provisionedPollerConfig: {
-            minimumPollers: props.pollers?.minimum ?? 1,
-            maximumPollers: props.pollers?.maximum ?? 2,
-            pollerGroupName: `${props.namePrefix}-log-consumers`,
-          },
+          provisionedPollerConfig: pollerConfig(
+            props.pollers,
+            mapping.topic,
+            `${props.namePrefix}-log-consumers`,
+          ),
           // Always on: the not-consuming, dead-letter and records-lost alarms read them.
           metricsConfig: { metrics: [...MAPPING_METRICS] },
         });

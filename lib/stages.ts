@@ -142,9 +142,17 @@ const FunctionSettingsSchema = z
     logRetentionDays: logRetentionDays,
     /** X-Ray active tracing. */
     tracing: z.boolean(),
-    /** Provisioned pollers of each MSK event source mapping (they share one poller group). */
+    /**
+     * Provisioned pollers of each MSK event source mapping (they share one poller group); the
+     * maximum is capped per mapping at its topic's partitions.
+     */
     minimumPollers: z.number().int().min(1).max(200),
     maximumPollers: z.number().int().min(1).max(2000),
+    /**
+     * Reserve each function's declared concurrency (false only for an account whose Lambda
+     * concurrency quota cannot hold their sum plus the 100 AWS keeps unreserved).
+     */
+    reserveConcurrency: z.boolean(),
   })
   .strict()
   .refine((v) => v.minimumPollers <= v.maximumPollers, {

@@ -11,6 +11,9 @@ export const declaration = defineFunction({
     topics: topicsOfKind("commands"),
     consumerGroup: "duplex-fast-lane-ledger",
     ...logDefaults,
+    // Not on any order's path (commands are due after a minute): larger batches, and most of
+    // their commands already handled by the fast lane, so nothing to write for them.
+    batchingWindowSeconds: 1,
   },
   timeoutSeconds: 60,
   memoryMb: 256,

@@ -30,6 +30,13 @@ export interface LedgerEntry {
 }
 
 const SHARDS = ["0", "1", "2", "3"];
+
+/** One table's part of a BatchGetItem request. */
+interface KeysAndAttributes {
+  Keys: Record<string, unknown>[];
+  ConsistentRead?: boolean;
+  ProjectionExpression?: string;
+}
 const KEEP_SECONDS = 8 * 86_400;
 
 function shardOf(eventId: string): string {
@@ -70,6 +77,37 @@ export class CommandLedger {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Which of these commands the ledger already has an entry for (pending, handled or abandoned),
+   * with strongly consistent reads, 100 per request: recording any of them as pending would
+   * change nothing.
+   *
+   * @example
+   * ```ts
+   * const known = await ledger.known(commands.map((c) => c.eventId));
+   * for (const c of commands) if (!known.has(c.eventId)) await ledger.recordPending(c, due);
+   * ```
+   */
+  async known(eventIds: readonly string[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    const unique = [...new Set(eventIds)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, KeysAndAttributes> | undefined = {
+        [this.#table]: {
+          Keys: unique.slice(i, i + 100).map((pk) => ({ pk })),
+          ConsistentRead: true,
+          ProjectionExpression: "pk",
+        },
+      };
+      while (request !== undefined && Object.keys(request).length > 0) {
+        const result = await this.#doc.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of result.Responses?.[this.#table] ?? []) known.add(String(item.pk));
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    return known;
   }
 
   /**
@@ -158,20 +196,33 @@ export class CommandLedger {
   }
 
   /** Moves a pending command's due time after a redelivery; false if it got handled meanwhile. */
-  async markRedelivered(eventId: string, nextDue: Date): Promise<boolean> {
+  markRedelivered(eventId: string, nextDue: Date): Promise<boolean> {
+    return this.#moveDue(eventId, nextDue, true);
+  }
+
+  /**
+   * Moves a pending command's due time without counting a redelivery (its queue had a backlog);
+   * false if it got handled meanwhile.
+   */
+  postpone(eventId: string, nextDue: Date): Promise<boolean> {
+    return this.#moveDue(eventId, nextDue, false);
+  }
+
+  async #moveDue(eventId: string, nextDue: Date, redelivered: boolean): Promise<boolean> {
     try {
       await this.#doc.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { pk: eventId },
-          UpdateExpression: "SET dueAt = :due, lastRedeliveryAt = :now ADD redeliveries :one",
+          UpdateExpression: redelivered
+            ? "SET dueAt = :due, lastRedeliveryAt = :now ADD redeliveries :one"
+            : "SET dueAt = :due",
           ConditionExpression: "#status = :pending",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":due": nextDue.toISOString(),
-            ":now": clock.now().toISOString(),
-            ":one": 1,
             ":pending": "pending",
+            ...(redelivered ? { ":now": clock.now().toISOString(), ":one": 1 } : {}),
           },
         }),
       );

@@ -1,5 +1,5 @@
 import { eventDefinition, factTopicsOfDomains } from "../../events/registry.ts";
-import type { TopicName } from "../../events/topics.ts";
+import { type TopicName, topicSpecs } from "../../events/topics.ts";
 import type { AnyCommand, CriticalCommandName } from "../../events/types.ts";
 
 /**
@@ -133,6 +133,32 @@ export interface LogInspectNeed {
   readonly observedGroups: readonly string[];
 }
 
+/**
+ * How many instances of a function may run at once. CDK turns these into reserved concurrency and
+ * the SQS event source mappings' maximum concurrency; the local host into the number of execution
+ * environments (worker threads) and SQS pollers. The point is back-pressure instead of collapse:
+ * each kind of function (fast-lane handlers, log consumers, sweepers) has its own share, so a
+ * fast-lane burst cannot take the instances the log consumers and sweepers need, and a fast-lane
+ * queue is never read faster than its handler can run (a message received but throttled would
+ * burn one of its `maxReceiveCount` receives).
+ */
+export interface ConcurrencyLimits {
+  /**
+   * Reserved concurrency on AWS (`ReservedConcurrentExecutions`): kept for this function, and its
+   * ceiling. An SQS event source mapping gets `MaximumConcurrency` = this share divided among the
+   * function's queues (at least 2, AWS's minimum), so their sum never exceeds it.
+   */
+  readonly reserved: number;
+  /** Local host: execution environments kept when idle (0: started on first use). */
+  readonly localMin: number;
+  /**
+   * Local host: most execution environments at once (worker threads on the developer's machine,
+   * ~90 MB each), never above `reserved`. The host's SQS pollers of the function are as many, so a
+   * message is only received when an environment can take it.
+   */
+  readonly localMax: number;
+}
+
 /** A Lambda function of Duplex; `T` keeps its trigger's literal types (e.g. the commands routed). */
 export interface FunctionDeclaration<T extends Trigger = Trigger> {
   /** Kebab-case name, unique; also the folder under `functions/`. */
@@ -144,6 +170,8 @@ export interface FunctionDeclaration<T extends Trigger = Trigger> {
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   readonly resources: readonly ResourceNeed[];
+  /** Concurrency limits; by default those of its kind of trigger ({@link concurrencyFor}). */
+  readonly concurrency: ConcurrencyLimits;
 }
 
 /**
@@ -164,18 +192,49 @@ export interface FunctionDeclaration<T extends Trigger = Trigger> {
  * ```
  */
 export function defineFunction<const T extends Trigger>(
-  declaration: Omit<FunctionDeclaration<T>, "entry"> & { readonly entry?: string },
+  declaration: Omit<FunctionDeclaration<T>, "entry" | "concurrency"> & {
+    readonly entry?: string;
+    readonly concurrency?: ConcurrencyLimits;
+  },
 ): FunctionDeclaration<T> {
   if (!/^[a-z][a-z0-9-]{2,40}$/.test(declaration.name)) {
     throw new Error(`function name '${declaration.name}' must be kebab-case, 3-41 characters`);
   }
   const trigger: Trigger = declaration.trigger;
+  const concurrency = declaration.concurrency ?? concurrencyFor(trigger);
+  const { reserved, localMin, localMax } = concurrency;
+  if (!(Number.isInteger(reserved) && reserved >= 1 && reserved <= 1_000)) {
+    throw new Error(
+      `function ${declaration.name}: concurrency.reserved must be 1-1000, got ${reserved}`,
+    );
+  }
+  if (!(Number.isInteger(localMax) && localMax >= 1 && localMax <= reserved)) {
+    throw new Error(
+      `function ${declaration.name}: concurrency.localMax must be 1-${reserved} (reserved), got ${localMax}`,
+    );
+  }
+  if (!(Number.isInteger(localMin) && localMin >= 0 && localMin <= localMax)) {
+    throw new Error(
+      `function ${declaration.name}: concurrency.localMin must be 0-${localMax} (localMax), got ${localMin}`,
+    );
+  }
+  if (trigger.kind === "fast-lane") {
+    // Every queue's mapping needs at least 2 (AWS's least maximum concurrency) within the
+    // reservation, and locally at least one environment (its poller's).
+    const queues = trigger.commands.length;
+    if (reserved < 2 * queues || localMax < queues) {
+      throw new Error(
+        `function ${declaration.name}: ${queues} fast-lane queues need concurrency.reserved >= ${2 * queues} and localMax >= ${queues}`,
+      );
+    }
+  }
   const consumes: readonly ResourceNeed[] =
     trigger.kind === "log" ? [{ kind: "log", access: "consume", topics: trigger.topics }] : [];
   return {
     ...declaration,
     entry: declaration.entry ?? `functions/${declaration.name}/handler.ts`,
     resources: [...declaration.resources, ...consumes],
+    concurrency,
   };
 }
 
@@ -242,6 +301,88 @@ export const logDefaults = {
   maxRecordAgeSeconds: 3_600,
   onFailure: "dead-letters",
 } as const;
+
+/**
+ * Fast-lane command handlers: 20 instances each. A command takes tens of milliseconds (a few
+ * DynamoDB calls, a log append, PutEvents), so 20 handle hundreds of commands per second per
+ * function; a burst beyond that waits in its queue (SQS keeps it; the mapping's maximum
+ * concurrency stops the pollers from receiving what no instance could take). Locally up to 4
+ * environments: the handlers mostly wait on the emulators, and more threads would only add
+ * memory on a laptop's few cores.
+ */
+export const fastLaneConcurrency: ConcurrencyLimits = { reserved: 20, localMin: 1, localMax: 4 };
+
+/** Scheduled sweepers: one run at a time (an overlapping sweep would only race the first). */
+export const scheduleConcurrency: ConcurrencyLimits = { reserved: 1, localMin: 1, localMax: 1 };
+
+/** Custom resources run during deployments only; one at a time is plenty. */
+export const customResourceConcurrency: ConcurrencyLimits = {
+  reserved: 1,
+  localMin: 0,
+  localMax: 1,
+};
+
+/**
+ * HTTP APIs (command and query): a request takes tens of milliseconds (one idempotency write and
+ * one produce, or one read), so 10 instances carry a few hundred requests a second, about the
+ * stage's API Gateway throttle; beyond that callers get throttled (and retry after `Retry-After`)
+ * rather than taking the instances of the log consumers that must drain what they accepted.
+ * Locally 2 environments, started on the first request.
+ */
+export const httpConcurrency: ConcurrencyLimits = { reserved: 10, localMin: 0, localMax: 2 };
+
+/**
+ * Operators' tools (log-operations): a person or a script at a time, each sending small requests
+ * one after another; 2 lets two run side by side without letting a runaway script take more.
+ */
+export const operatorConcurrency: ConcurrencyLimits = { reserved: 2, localMin: 0, localMax: 2 };
+
+/**
+ * Log consumers: an MSK event source mapping runs at most one invocation per partition at a time,
+ * so a function on these topics never needs more instances than they have partitions, and with as
+ * many reserved it is never throttled by a fast-lane burst. Locally 2 environments: the host puts
+ * every waiting partition of a topic into one invocation (as Lambda may), so a few suffice.
+ */
+export function logConcurrency(topics: readonly TopicName[]): ConcurrencyLimits {
+  const partitions = topics.reduce((sum, topic) => sum + topicSpecs[topic].partitions, 0);
+  return { reserved: partitions, localMin: 1, localMax: Math.min(2, partitions) };
+}
+
+/** The concurrency limits of a kind of trigger (what {@link defineFunction} uses by default). */
+export function concurrencyFor(trigger: Trigger): ConcurrencyLimits {
+  switch (trigger.kind) {
+    case "fast-lane":
+      return fastLaneConcurrency;
+    case "log":
+      return logConcurrency(trigger.topics);
+    case "schedule":
+      return scheduleConcurrency;
+    case "custom-resource":
+      return customResourceConcurrency;
+    case "http":
+      return httpConcurrency;
+    case "operator":
+      return operatorConcurrency;
+    default: {
+      const unreachable: never = trigger;
+      throw new Error(`unknown trigger ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+/**
+ * The `MaximumConcurrency` of each SQS event source mapping of a fast-lane function: its reserved
+ * concurrency divided among its queues, at least 2 (the least AWS accepts) and at most 1,000.
+ *
+ * @example
+ * ```ts
+ * sqsMaximumConcurrency(declaration); // 6 for order-commands (20 reserved, 3 queues)
+ * ```
+ */
+export function sqsMaximumConcurrency(declaration: FunctionDeclaration): number {
+  const queues = declaration.trigger.kind === "fast-lane" ? declaration.trigger.commands.length : 1;
+  return Math.min(1_000, Math.max(2, Math.floor(declaration.concurrency.reserved / queues)));
+}
 
 /** Environment variable that carries a table's name to a function. */
 export function tableEnvVar(table: TableName): string {

@@ -22,6 +22,13 @@ export interface LogHandlerOptions {
   /** Types this function acts on; other types on its topics are skipped (and committed). */
   readonly eventTypes: ReadonlySet<EventTypeName> | "all";
   readonly handle: (event: AnyEvent, position: LogDelivery, runtime: Runtime) => Promise<void>;
+  /**
+   * Called once per invocation, before any record is handled, with the events of the batch this
+   * function acts on (decoded, in batch order): to read in one request what handling each event
+   * would read alone. What it learns is for this invocation only (an execution environment serves
+   * one invocation at a time). A failure fails the whole batch, which is retried.
+   */
+  readonly prepare?: (events: readonly AnyEvent[], runtime: Runtime) => Promise<void>;
 }
 
 /**
@@ -72,24 +79,32 @@ export function logHandler(options: LogHandlerOptions) {
     });
   };
 
-  const handleRecord = async (record: MskEventRecord): Promise<Outcome> => {
-    let delivery: LogDelivery;
+  /** Each record decoded once per invocation: by `prepare`'s pass, or when it is handled. */
+  let decoded = new Map<MskEventRecord, LogDelivery | EventError>();
+  const decode = (record: MskEventRecord): LogDelivery | EventError => {
+    const known = decoded.get(record);
+    if (known !== undefined) return known;
     try {
-      delivery = fromMskRecord(record);
+      return fromMskRecord(record);
     } catch (error) {
-      if (error instanceof EventError) {
-        await runtime.logDeadLetters().send([{ record, error }]);
-        recordEffect(record, undefined, "dead-lettered", error);
-        logger.error("log record sent to the dead-letter topic", {
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
-          code: errorCode(error),
-          reason: error.message,
-        });
-        return "dead-lettered";
-      }
+      if (error instanceof EventError) return error;
       throw error;
+    }
+  };
+
+  const handleRecord = async (record: MskEventRecord): Promise<Outcome> => {
+    const delivery = decode(record);
+    if (delivery instanceof EventError) {
+      await runtime.logDeadLetters().send([{ record, error: delivery }]);
+      recordEffect(record, undefined, "dead-lettered", delivery);
+      logger.error("log record sent to the dead-letter topic", {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        code: errorCode(delivery),
+        reason: delivery.message,
+      });
+      return "dead-lettered";
     }
     const { event } = delivery;
     if (options.eventTypes !== "all" && !options.eventTypes.has(event.eventType)) {
@@ -111,7 +126,25 @@ export function logHandler(options: LogHandlerOptions) {
     return "processed";
   };
 
+  const prepare = async (event: MskBatchEvent): Promise<void> => {
+    decoded = new Map();
+    if (options.prepare === undefined) return;
+    const events: AnyEvent[] = [];
+    for (const records of Object.values(event.records)) {
+      for (const record of records) {
+        const delivery = decode(record);
+        decoded.set(record, delivery);
+        if (delivery instanceof EventError) continue;
+        if (options.eventTypes === "all" || options.eventTypes.has(delivery.event.eventType)) {
+          events.push(delivery.event);
+        }
+      }
+    }
+    if (events.length > 0) await options.prepare(events, runtime);
+  };
+
   return middy(async (event: MskBatchEvent, _context: Context): Promise<KafkaBatchResponse> => {
+    await prepare(event);
     const counts: Record<Outcome, number> = { processed: 0, skipped: 0, "dead-lettered": 0 };
     const count = async (record: MskEventRecord) => {
       counts[await handleRecord(record)]++;

@@ -3,9 +3,12 @@ import { fromKafkaRecord } from "../../events/codecs/kafka.ts";
 import { isCriticalCommand } from "../../events/define.ts";
 import { DEAD_LETTER_TOPIC, topicSpecs } from "../../events/topics.ts";
 import { consumerGroupFor } from "../../functions/kit/declarations.ts";
-import type { LogConsumer } from "../../functions/kit/log/port.ts";
+import type { LogAdmin, LogConsumer } from "../../functions/kit/log/port.ts";
 import { functionDeclarations } from "../../functions/registry.ts";
 import type { LocalSession } from "../host/session.ts";
+
+/** How an order ended. */
+export type TerminalStatus = "COMPLETED" | "CANCELLED" | "REJECTED";
 
 /** What the monitor has seen so far. */
 export interface Snapshot {
@@ -40,14 +43,24 @@ export class RunMonitor {
   readonly #commandIssued = new Map<string, number>();
   readonly #latencies: number[] = [];
   #counts = { placed: 0, completed: 0, cancelled: 0, rejected: 0 };
+  /** Each order's terminal status as the log tells it (the first terminal fact wins). */
+  readonly #terminal = new Map<string, TerminalStatus>();
+  readonly #dlqEveryMs: number;
+  #dlqPolledAt = 0;
+  #measureFrom = 0;
   #events = 0;
   #window: { at: number; events: number }[] = [];
   #projectorLag = 0;
   #dlq = 0;
   #deadLetters = 0;
 
-  constructor(session: LocalSession) {
+  /**
+   * @param options.dlqEveryMs how often {@link poll} asks SQS for the DLQ depths (one request
+   *   per queue, 15 queues; default 5 s): on the emulator each request costs CPU the run needs.
+   */
+  constructor(session: LocalSession, options: { dlqEveryMs?: number } = {}) {
     this.#session = session;
+    this.#dlqEveryMs = options.dlqEveryMs ?? 5_000;
   }
 
   #stopped = false;
@@ -76,7 +89,9 @@ export class RunMonitor {
         if (isCriticalCommand(event.eventType)) {
           // From when the command reached the log (the publisher writes the log first, then the
           // bus), not from `occurredAt`, which a producer may set well before publishing.
-          this.#commandIssued.set(event.eventId, record.timestamp);
+          if (record.timestamp >= this.#measureFrom) {
+            this.#commandIssued.set(event.eventId, record.timestamp);
+          }
           continue;
         }
         const issued = this.#commandIssued.get(event.causationId);
@@ -90,12 +105,15 @@ export class RunMonitor {
             break;
           case "OrderCompleted":
             this.#counts.completed++;
+            this.#ended(event.aggregateId, "COMPLETED");
             break;
           case "OrderCancelled":
             this.#counts.cancelled++;
+            this.#ended(event.aggregateId, "CANCELLED");
             break;
           case "OrderRejected":
             this.#counts.rejected++;
+            this.#ended(event.aggregateId, "REJECTED");
             break;
           default:
             break;
@@ -111,32 +129,78 @@ export class RunMonitor {
     });
   }
 
-  /** Refreshes the numbers that need a request (lag, DLQ depth). */
-  async poll(): Promise<void> {
+  /**
+   * Fast-lane latencies from now on count only commands that reached the log at or after
+   * `epochMs` (a bench's measured window, not the seeding before it).
+   */
+  measureFrom(epochMs: number): void {
+    this.#measureFrom = epochMs;
+    this.#latencies.length = 0;
+  }
+
+  #ended(orderId: string, status: TerminalStatus): void {
+    if (!this.#terminal.has(orderId)) this.#terminal.set(orderId, status);
+  }
+
+  /**
+   * The terminal status of an order as its facts on the log say (`OrderCompleted`,
+   * `OrderCancelled`, `OrderRejected`), or undefined while it runs. Reading the log costs the
+   * stack nothing more, unlike asking a read model for every pending order.
+   */
+  terminalStatus(orderId: string): TerminalStatus | undefined {
+    return this.#terminal.get(orderId);
+  }
+
+  /**
+   * Refreshes the numbers that need a request: projector lag and the dead-letters topic every
+   * time, the DLQ depths every `dlqEveryMs` (or now, with `dlqs: true`).
+   */
+  async poll(options: { dlqs?: boolean } = {}): Promise<void> {
     const now = Date.now();
     this.#window.push({ at: now, events: this.#events });
     this.#window = this.#window.filter((w) => now - w.at <= 5_000);
     let lag = 0;
+    // Committed offsets of every group first, then the ends, once per topic (projectors share
+    // topics): an end read before a commit that lands in between made the lag negative.
+    const groups: { physical: string; committed: Awaited<ReturnType<LogAdmin["groupOffsets"]>> }[] =
+      [];
     for (const declaration of functionDeclarations) {
       const trigger = declaration.trigger;
       if (trigger.kind !== "log" || !declaration.name.endsWith("-projector")) continue;
       for (const topic of trigger.topics) {
         const physical = this.#session.topic(topic);
-        // Committed offsets first, then the ends: read the other way round (or at once), a
-        // commit landing in between made the lag negative.
-        const committed = await this.#session.admin.groupOffsets(
-          `${this.#session.topicPrefix}${consumerGroupFor(trigger, topic)}`,
-          [physical],
-        );
-        const ends = await this.#session.admin.topicOffsets(physical);
-        for (const end of ends) {
-          const at = committed.find((c) => c.partition === end.partition)?.offset;
-          const behind = BigInt(end.high) - BigInt(at ?? end.low);
-          lag += behind > 0n ? Number(behind) : 0;
-        }
+        groups.push({
+          physical,
+          committed: await this.#session.admin.groupOffsets(
+            `${this.#session.topicPrefix}${consumerGroupFor(trigger, topic)}`,
+            [physical],
+          ),
+        });
+      }
+    }
+    const endsOf = new Map<string, Awaited<ReturnType<LogAdmin["topicOffsets"]>>>();
+    for (const { physical, committed } of groups) {
+      let ends = endsOf.get(physical);
+      if (ends === undefined) {
+        ends = await this.#session.admin.topicOffsets(physical);
+        endsOf.set(physical, ends);
+      }
+      for (const end of ends) {
+        const at = committed.find((c) => c.partition === end.partition)?.offset;
+        const behind = BigInt(end.high) - BigInt(at ?? end.low);
+        lag += behind > 0n ? Number(behind) : 0;
       }
     }
     this.#projectorLag = lag;
+    if (options.dlqs === true || now - this.#dlqPolledAt >= this.#dlqEveryMs) {
+      this.#dlqPolledAt = now;
+      await this.#pollDlqs();
+    }
+    const dead = await this.#session.admin.topicOffsets(this.#session.topic(DEAD_LETTER_TOPIC));
+    this.#deadLetters = dead.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
+  }
+
+  async #pollDlqs(): Promise<void> {
     const queues = [
       ...Object.values(this.#session.resources.commandQueues).map((q) => q.dlq.url),
       this.#session.resources.ruleTargetDlq.url,
@@ -152,8 +216,6 @@ export class RunMonitor {
       dlq += Number(Attributes?.ApproximateNumberOfMessages ?? 0);
     }
     this.#dlq = dlq;
-    const dead = await this.#session.admin.topicOffsets(this.#session.topic(DEAD_LETTER_TOPIC));
-    this.#deadLetters = dead.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
   }
 
   snapshot(): Snapshot {

@@ -9,6 +9,7 @@ import { verifyHistory } from "../history/verify.ts";
 import { LocalSession } from "../host/session.ts";
 import { duplexHome } from "../stack/paths.ts";
 import { startCostMeter } from "./cost-meter.ts";
+import { awaitOrders, demoSagaEnv } from "./drive.ts";
 import { type HttpPlacement, placeViaHttp } from "./http-placer.ts";
 import type { InvariantResult } from "./invariants.ts";
 import {
@@ -108,20 +109,6 @@ export interface OrderRunResult {
   readonly eventLoopDelayMs: { readonly p99: number; readonly max: number };
 }
 
-/** The saga's timeouts for the demo (shorter than production's), and the grace of our own lag. */
-const SAGA_ENV = {
-  // A payment that never answers is compensated 15 s after it was handled instead of a minute.
-  // Deadlines are judged in stream time (docs/architecture.md), so a burst that queues commands
-  // or answers changes no outcome however slow the machine.
-  DUPLEX_SAGA_PAYMENT_TIMEOUT_SECONDS: "15",
-  DUPLEX_SAGA_INVENTORY_TIMEOUT_SECONDS: "60",
-  DUPLEX_SAGA_DELIVERY_TIMEOUT_SECONDS: "60",
-  DUPLEX_SAGA_STEP_TIMEOUT_SECONDS: "60",
-  // Our own lag holds a deadline for at most this long: a saga consumer without progress (or a
-  // command never handled) for 5 minutes is decided on the wall clock.
-  DUPLEX_SAGA_STALL_GRACE_SECONDS: "300",
-};
-
 /** The run history folder of a session. */
 export function historyDirOf(sessionName: string): string {
   return join(duplexHome, "history", sessionName);
@@ -169,7 +156,7 @@ export async function runOrders(options: OrderRunOptions): Promise<OrderRunResul
       functionDeclarations.map((d) => [
         d.name,
         {
-          ...(d.name === "order-saga" || d.name === "saga-sweeper" ? SAGA_ENV : {}),
+          ...(d.name === "order-saga" || d.name === "saga-sweeper" ? demoSagaEnv : {}),
           ...(measureLogDir === undefined ? {} : { [METER_ENV]: "1" }),
         },
       ]),
@@ -301,18 +288,11 @@ export async function runOrders(options: OrderRunOptions): Promise<OrderRunResul
 
   const accepted = workload.orders.filter((o) => !givenUp.has(o.command.eventId));
   const uniqueOrderIds = [...new Set(accepted.map((o) => o.orderId))];
-  const pending = new Set(uniqueOrderIds);
   const deadline = Math.max(started + options.timeoutSeconds * 1000, Date.now() + 60_000);
-  while (pending.size > 0 && Date.now() < deadline) {
-    for (const orderId of [...pending]) {
-      const status = (await readModels.get("order-summary", orderId).catch(() => undefined))
-        ?.status as string | undefined;
-      if (status === "COMPLETED" || status === "CANCELLED" || status === "REJECTED") {
-        pending.delete(orderId);
-      }
-    }
-    if (pending.size > 0) await new Promise((r) => setTimeout(r, 500));
-  }
+  // Statuses come from the log (the monitor reads it anyway): polling a read model for every
+  // pending order would load DynamoDB Local as much as the run itself.
+  const statuses = await awaitOrders(monitor, uniqueOrderIds, deadline);
+  const pending = new Set(uniqueOrderIds.filter((id) => !statuses.has(id)));
   const drainedAt = Date.now();
   // Let every consumer (projectors, saga, ledger) catch up before the checks read what they wrote.
   await session.settle(120_000).catch(() => undefined);

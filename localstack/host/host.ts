@@ -32,20 +32,35 @@ export interface HostOptions {
   readonly endpoints: LocalEndpoints;
   /** Function names to run; all but custom resources by default. */
   readonly functions?: readonly string[];
+  /**
+   * The declarations the host runs (default: every function of `functions/registry.ts`); tests
+   * run probe functions through the host's own wiring this way.
+   */
+  readonly declarations?: readonly FunctionDeclaration[];
   /** Topic namespace of this run (`DUPLEX_TOPIC_PREFIX`); consumer groups get it too. */
   readonly topicPrefix?: string;
   readonly settings?: LocalSettings;
   /** Extra variables per function (a drill's failure switch, a tighter timeout...). */
   readonly functionEnv?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly kafkaClient?: LogClientName;
-  /** Start every function's environment before taking records (default true). */
+  /** Start every function's minimum of environments (at least one) before taking records (default true). */
   readonly prewarm?: boolean;
   /**
-   * Execution environments per function (default 2). Lambda scales out further, but every
-   * environment here is a worker thread on the same machine, with its own cold start and memory.
+   * A cap on every function's execution environments, below its declared `concurrency.localMax`
+   * (e.g. 1 in a test that wants one invocation at a time). Each environment is a worker thread on
+   * this machine, with its own cold start and memory.
    */
   readonly maxConcurrency?: number;
-  /** SQS pollers per queue (Lambda starts with five). */
+  /**
+   * An idle execution environment is discarded after this long, down to the function's
+   * `concurrency.localMin` (default 60 s; 0 keeps every environment).
+   */
+  readonly idleTimeoutMs?: number;
+  /**
+   * A cap on SQS pollers per queue. By default a fast-lane function's environments are shared out
+   * among its queues, one poller per environment, so nothing is received that no environment
+   * could take (Lambda's maximum concurrency of an SQS event source mapping).
+   */
   readonly pollersPerQueue?: number;
   readonly logDir?: string;
   /**
@@ -66,10 +81,29 @@ export interface LocalMapping {
   readonly lastProcessingResult: string;
 }
 
+/**
+ * The pollers of queue `index` of a function with `queues` queues and `environments` execution
+ * environments: the environments shared out, the first queues taking the remainder, at least one.
+ */
+export function pollersOfQueue(environments: number, queues: number, index: number): number {
+  const base = Math.floor(environments / queues);
+  return Math.max(1, base + (index < environments - base * queues ? 1 : 0));
+}
+
 export interface HostStats {
   readonly functions: Record<
     string,
-    { invocations: number; errors: number; coldStarts: number; crashes: number; avgMs: number }
+    {
+      invocations: number;
+      errors: number;
+      coldStarts: number;
+      crashes: number;
+      avgMs: number;
+      /** Execution environments alive now, the most at once, and how many were reaped idle. */
+      environments: number;
+      peakEnvironments: number;
+      reaped: number;
+    }
   >;
   readonly deadLetteredByHost: number;
 }
@@ -188,6 +222,9 @@ export class FunctionHost {
         coldStarts: fn.stats.coldStarts,
         crashes: fn.stats.crashes,
         avgMs: fn.stats.invocations === 0 ? 0 : fn.stats.totalMs / fn.stats.invocations,
+        environments: fn.environments,
+        peakEnvironments: fn.stats.peakEnvironments,
+        reaped: fn.stats.reaped,
       };
     }
     return {
@@ -310,21 +347,29 @@ export class FunctionHost {
     });
     // Lambda and MSK have no emulator here: their ARNs take the emulator's region and account.
     const { region, accountId } = this.options.resources;
-    for (const declaration of functionDeclarations) {
+    for (const declaration of this.options.declarations ?? functionDeclarations) {
       if (declaration.trigger.kind === "custom-resource") continue;
       if (wanted !== undefined && !wanted.includes(declaration.name)) continue;
+      const { localMin, localMax } = declaration.concurrency;
+      const maxConcurrency = Math.min(localMax, this.options.maxConcurrency ?? localMax);
       const fn = new LocalFunction(declaration, this.environmentFor(declaration), logDir, {
-        maxConcurrency: this.options.maxConcurrency ?? 2,
+        maxConcurrency,
+        minEnvironments: Math.min(localMin, maxConcurrency),
+        idleTimeoutMs: this.options.idleTimeoutMs ?? 60_000,
         functionArn: `arn:aws:lambda:${region}:${accountId}:function:${declaration.name}`,
       });
       this.functions.set(declaration.name, fn);
       const trigger = declaration.trigger;
       switch (trigger.kind) {
         case "fast-lane":
-          for (const command of trigger.commands) {
+          for (const [index, command] of trigger.commands.entries()) {
             const queue = this.options.resources.commandQueues[command];
             if (queue === undefined) throw new Error(`no queue provisioned for ${command}`);
-            for (let i = 0; i < (this.options.pollersPerQueue ?? 2); i++) {
+            const pollers = Math.min(
+              pollersOfQueue(maxConcurrency, trigger.commands.length, index),
+              this.options.pollersPerQueue ?? Number.POSITIVE_INFINITY,
+            );
+            for (let i = 0; i < pollers; i++) {
               const poller = new SqsPoller(sqs, fn, queue, trigger, this.options.endpoints.region);
               this.sqsPollers.push(poller);
             }

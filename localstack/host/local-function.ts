@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { type TransferListItem, Worker } from "node:worker_threads";
 import type { FunctionDeclaration } from "../../functions/kit/declarations.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -30,6 +30,12 @@ interface Environment {
   readonly ready: Promise<void>;
   busy: boolean;
   current: Pending | undefined;
+  /**
+   * When it last finished an invocation (or finished its cold start), for reaping idle
+   * environments; undefined while the cold start runs, which may take longer than the idle timeout
+   * on a loaded machine and must not be cut short by the reaper.
+   */
+  idleSince: number | undefined;
 }
 
 export interface LocalFunctionStats {
@@ -39,10 +45,14 @@ export interface LocalFunctionStats {
   totalMs: number;
   /** Environments killed mid-invocation by a drill. */
   crashes: number;
+  /** Environments discarded after staying idle. */
+  reaped: number;
+  /** Most environments alive at once. */
+  peakEnvironments: number;
 }
 
 export interface LocalFunctionOptions {
-  /** Execution environments that may run at once (Lambda scales out; 4 by default). */
+  /** Execution environments that may run at once (the function's concurrency; 4 by default). */
   readonly maxConcurrency?: number;
   /**
    * The context's `invokedFunctionArn`. The host builds it from the emulator's region and
@@ -51,6 +61,19 @@ export interface LocalFunctionOptions {
    * @default `arn:aws:lambda:local:000000000000:function:<name>` (no emulator to take one from)
    */
   readonly functionArn?: string;
+  /** Environments kept when idle, started by {@link LocalFunction.warm} (default 0). */
+  readonly minEnvironments?: number;
+  /**
+   * An environment idle this long is discarded, down to `minEnvironments`, as Lambda reclaims
+   * idle execution environments (default 60 s; 0 never reaps).
+   */
+  readonly idleTimeoutMs?: number;
+}
+
+/** Options of one invocation. */
+export interface InvokeOptions {
+  /** Buffers of `event` to move to the environment instead of copying them. */
+  readonly transfer?: readonly TransferListItem[];
 }
 
 /**
@@ -58,9 +81,10 @@ export interface LocalFunctionOptions {
  * a worker thread with the function's environment variables and its handler module imported at
  * cold start, and it serves **one invocation at a time** (module-level state such as a
  * Powertools batch processor is safe, as on AWS). Concurrent invocations get further
- * environments, up to `maxConcurrency`; beyond that they wait for a free one. The declared timeout
- * is enforced (a timed-out environment is discarded), and stdout/stderr (Powertools JSON logs and
- * EMF metrics) go to `.duplex/logs/functions/<name>.log`.
+ * environments, up to `maxConcurrency`; beyond that they wait for a free one. Environments idle for
+ * `idleTimeoutMs` are discarded down to `minEnvironments`, so a quiet function holds little memory.
+ * The declared timeout is enforced (a timed-out environment is discarded), and stdout/stderr
+ * (Powertools JSON logs and EMF metrics) go to `.duplex/logs/functions/<name>.log`.
  */
 export class LocalFunction {
   readonly declaration: FunctionDeclaration;
@@ -70,9 +94,14 @@ export class LocalFunction {
     coldStarts: 0,
     totalMs: 0,
     crashes: 0,
+    reaped: 0,
+    peakEnvironments: 0,
   };
   #env: Record<string, string>;
   readonly #maxConcurrency: number;
+  readonly #minEnvironments: number;
+  readonly #idleTimeoutMs: number;
+  readonly #reaper: NodeJS.Timeout | undefined;
   readonly #environments: Environment[] = [];
   readonly #waiting: (() => void)[] = [];
   #nextId = 1;
@@ -90,12 +119,31 @@ export class LocalFunction {
     this.#maxConcurrency = Math.max(1, options.maxConcurrency ?? 4);
     this.#functionArn =
       options.functionArn ?? `arn:aws:lambda:local:000000000000:function:${declaration.name}`;
+    this.#minEnvironments = Math.min(
+      this.#maxConcurrency,
+      Math.max(0, options.minEnvironments ?? 0),
+    );
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     mkdirSync(logDir, { recursive: true });
     this.#log = createWriteStream(join(logDir, `${declaration.name}.log`), { flags: "a" });
+    if (this.#idleTimeoutMs > 0) {
+      this.#reaper = setInterval(() => this.#reap(), Math.min(5_000, this.#idleTimeoutMs));
+      this.#reaper.unref();
+    }
   }
 
   get name(): string {
     return this.declaration.name;
+  }
+
+  /** Most execution environments that may run at once. */
+  get maxConcurrency(): number {
+    return this.#maxConcurrency;
+  }
+
+  /** Execution environments alive now (busy or idle). */
+  get environments(): number {
+    return this.#environments.length;
   }
 
   /** Replaces environment variables and discards every execution environment (a redeploy). */
@@ -105,12 +153,16 @@ export class LocalFunction {
     await this.stop();
   }
 
-  /** Starts an execution environment ahead of the first invocation (no cold start then). */
+  /**
+   * Starts execution environments ahead of the first invocations (no cold start then): up to the
+   * minimum, and at least one.
+   */
   async warm(): Promise<void> {
-    await (this.#environments[0] ?? this.#spawn()).ready;
+    while (this.#environments.length < Math.max(1, this.#minEnvironments)) this.#spawn();
+    await Promise.all(this.#environments.map((e) => e.ready));
   }
 
-  async invoke(event: unknown): Promise<unknown> {
+  async invoke(event: unknown, options: InvokeOptions = {}): Promise<unknown> {
     const environment = await this.#acquire();
     const id = this.#nextId++;
     const started = Date.now();
@@ -126,7 +178,10 @@ export class LocalFunction {
           void this.#discard(environment);
         }, this.declaration.timeoutSeconds * 1000);
         environment.current = { id, resolve, reject, timer };
-        environment.worker.postMessage({ id, event, requestId: randomUUID() });
+        environment.worker.postMessage(
+          { id, event, requestId: randomUUID() },
+          options.transfer === undefined ? undefined : [...options.transfer],
+        );
       });
     } catch (error) {
       this.stats.errors++;
@@ -159,6 +214,7 @@ export class LocalFunction {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#reaper);
     await this.stop();
     await new Promise<void>((resolve) => this.#log.end(resolve));
   }
@@ -186,7 +242,24 @@ export class LocalFunction {
 
   #release(environment: Environment): void {
     environment.busy = false;
+    environment.idleSince = Date.now();
     this.#waiting.shift()?.();
+  }
+
+  /** Discards environments idle for `idleTimeoutMs`, longest idle first, down to the minimum. */
+  #reap(): void {
+    const now = Date.now();
+    const idle = this.#environments
+      .filter(
+        (e): e is Environment & { idleSince: number } =>
+          !e.busy && e.idleSince !== undefined && now - e.idleSince >= this.#idleTimeoutMs,
+      )
+      .sort((a, b) => a.idleSince - b.idleSince);
+    for (const environment of idle) {
+      if (this.#environments.length <= this.#minEnvironments) return;
+      this.stats.reaped++;
+      void this.#discard(environment);
+    }
   }
 
   #spawn(): Environment {
@@ -212,11 +285,19 @@ export class LocalFunction {
       failReady = reject;
     });
     ready.catch(() => undefined);
-    const environment: Environment = { worker, ready, busy: false, current: undefined };
+    const environment: Environment = {
+      worker,
+      ready,
+      busy: false,
+      current: undefined,
+      idleSince: undefined,
+    };
     this.#environments.push(environment);
+    this.stats.peakEnvironments = Math.max(this.stats.peakEnvironments, this.#environments.length);
     worker.on("message", (message: WorkerMessage) => {
       switch (message.kind) {
         case "ready":
+          if (!environment.busy) environment.idleSince = Date.now();
           markReady();
           break;
         case "init-error":

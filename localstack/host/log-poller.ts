@@ -1,4 +1,3 @@
-import type { MskEventRecord } from "../../events/codecs/lambda.ts";
 import { DEAD_LETTER_TOPIC } from "../../events/topics.ts";
 import { DLQ_FIELDS } from "../../functions/kit/dead-letters.ts";
 import type { LogTrigger } from "../../functions/kit/declarations.ts";
@@ -12,15 +11,30 @@ import type {
   PartitionBatch,
 } from "../../functions/kit/log/port.ts";
 import type { LocalFunction } from "./local-function.ts";
+import { packMskEvent, transferablesOf } from "./msk-transfer.ts";
+
+/** A partition's batch on its way through the function: what is left of it, and its retries. */
+interface PartitionWork {
+  readonly topic: string;
+  readonly partition: number;
+  records: readonly IncomingRecord[];
+  attempts: number;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
 
 /**
  * Lambda's MSK event source mapping, locally, for one (function, topic): a consumer group reads
- * the topic and hands each partition's records, in order, to the function in the exact MSK event
- * shape. With a partial batch response the records before the lowest failure are done and the
- * rest is retried (up to `maxRetries`, with backoff); once retries are spent, the failing record
- * goes to the on-failure destination (the `dead-letters` topic, with the reason in `dlq_*`
- * headers) and the rest of the batch carries on — what bisecting down to one record gives on AWS.
- * Offsets are committed only once the batch is settled.
+ * the topic; each partition's records go to the function in order, in the exact MSK event shape.
+ * Like Lambda ("a single payload can contain messages from multiple partitions"), one invocation
+ * carries the batches of every partition that is waiting, up to the batch size, so a busy topic
+ * costs few invocations; at most as many invocations run at once as the function has execution
+ * environments, and what arrives meanwhile joins the next one. With a partial batch response the
+ * records of a partition before its lowest failure are done and the rest is retried (up to
+ * `maxRetries`, with backoff, without holding back the other partitions); once retries are spent,
+ * the failing record goes to the on-failure destination (the `dead-letters` topic, with the
+ * reason in `dlq_*` headers) and the rest of its partition carries on — what bisecting down to one
+ * record gives on AWS. A partition's offsets are committed only once its batch is settled.
  */
 export class LogPoller {
   readonly #fn: LocalFunction;
@@ -35,7 +49,11 @@ export class LogPoller {
   #loop: Promise<void> | undefined;
   #stopped = false;
   #restart: NodeJS.Timeout | undefined;
+  readonly #ready: PartitionWork[] = [];
+  readonly #retrying = new Map<PartitionWork, NodeJS.Timeout>();
+  #inFlight = 0;
   batches = 0;
+  invocations = 0;
   records = 0;
   deadLettered = 0;
   lastError: string | undefined;
@@ -97,6 +115,14 @@ export class LogPoller {
     this.#stopped = true;
     clearTimeout(this.#restart);
     this.#restart = undefined;
+    // Batches not handed to the function yet, or waiting to be retried, end here uncommitted:
+    // the group reads them again when it starts again.
+    for (const work of this.#ready.splice(0)) work.reject(stoppedError());
+    for (const [work, timer] of this.#retrying) {
+      clearTimeout(timer);
+      work.reject(stoppedError());
+    }
+    this.#retrying.clear();
     await this.#consumer?.stop();
     await this.#loop;
   }
@@ -123,67 +149,120 @@ export class LogPoller {
       });
   }
 
-  async #deliver(batch: PartitionBatch): Promise<void> {
+  /** Settles when every record of the batch is handled or dead-lettered (then it is committed). */
+  #deliver(batch: PartitionBatch): Promise<void> {
     this.batches++;
-    let records = [...batch.records];
-    let attempts = 0;
-    while (records.length > 0 && !this.#stopped) {
-      const failedAt = await this.#invoke(records);
-      if (failedAt === -1) {
-        this.records += records.length;
-        return;
+    if (this.#stopped) return Promise.reject(stoppedError());
+    return new Promise<void>((resolve, reject) => {
+      this.#ready.push({
+        topic: batch.topic,
+        partition: batch.partition,
+        records: batch.records,
+        attempts: 0,
+        resolve,
+        reject,
+      });
+      this.#dispatch();
+    });
+  }
+
+  /** Starts invocations while environments allow, each with every waiting partition that fits. */
+  #dispatch(): void {
+    while (!this.#stopped && this.#ready.length > 0 && this.#inFlight < this.#fn.maxConcurrency) {
+      const works: PartitionWork[] = [];
+      let size = 0;
+      for (let next = this.#ready[0]; next !== undefined; next = this.#ready[0]) {
+        if (works.length > 0 && size + next.records.length > this.#trigger.batchSize) break;
+        works.push(next);
+        size += next.records.length;
+        this.#ready.shift();
       }
-      this.records += failedAt;
-      records = records.slice(failedAt);
-      attempts++;
-      if (attempts > this.#trigger.maxRetries) {
-        const [poison, ...rest] = records;
-        if (poison !== undefined) await this.#sendToDeadLetters(poison, this.lastError ?? "failed");
-        records = rest;
-        attempts = 0;
-      } else {
-        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempts)));
-      }
-    }
-    if (this.#stopped && records.length > 0) {
-      // Not committed: the group re-reads these records when it starts again.
-      throw new Error("stopped with records in flight");
+      this.#inFlight++;
+      void this.#invoke(works).finally(() => {
+        this.#inFlight--;
+        this.#dispatch();
+      });
     }
   }
 
-  /** Index of the first failed record, or -1 when every record succeeded. */
-  async #invoke(records: readonly IncomingRecord[]): Promise<number> {
-    const event = {
-      eventSource: "aws:kafka",
+  async #invoke(works: readonly PartitionWork[]): Promise<void> {
+    this.invocations++;
+    const failedAt = await this.#failures(works);
+    await Promise.all(works.map((work, i) => this.#settle(work, failedAt[i] ?? 0)));
+  }
+
+  /** Per work, the index of its first failed record, or -1 when all of them succeeded. */
+  async #failures(works: readonly PartitionWork[]): Promise<number[]> {
+    const packed = packMskEvent(works, {
       eventSourceArn: this.#eventSourceArn,
       bootstrapServers: "local",
-      records: {
-        [`${this.#topic}-${records[0]?.partition ?? 0}`]: records.map(toMskRecord),
-      },
-    };
+    });
     try {
-      const response = (await this.#fn.invoke(event)) as
+      const response = (await this.#fn.invoke(packed, { transfer: transferablesOf(packed) })) as
         | { batchItemFailures?: { itemIdentifier: string }[] }
         | undefined;
       const failures = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       if (failures.size === 0) {
         this.lastProcessingResult = "OK";
-        return -1;
+        return works.map(() => -1);
       }
       this.lastError = `batch item failures reported by ${this.#fn.name}`;
       this.lastProcessingResult = `PROBLEM: ${this.lastError}`;
-      const ids = records.map((r) => `${r.topic}-${r.partition}-${r.offset}`);
+      const ids = works.map((w) => w.records.map((r) => `${r.topic}-${r.partition}-${r.offset}`));
+      const known = new Set(ids.flat());
       // As Lambda does, a failure naming no record of the batch fails the whole batch.
-      if ([...failures].some((id) => !ids.includes(id))) {
+      if ([...failures].some((id) => !known.has(id))) {
         this.lastError = `${this.#fn.name} reported failures that name no record of the batch`;
-        return 0;
+        return works.map(() => 0);
       }
-      return ids.findIndex((id) => failures.has(id));
+      return ids.map((list) => list.findIndex((id) => failures.has(id)));
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
       this.lastProcessingResult = `PROBLEM: Function call failed: ${this.lastError}`;
-      return 0;
+      return works.map(() => 0);
     }
+  }
+
+  async #settle(work: PartitionWork, failedAt: number): Promise<void> {
+    if (failedAt === -1) {
+      this.records += work.records.length;
+      work.resolve();
+      return;
+    }
+    this.records += failedAt;
+    work.records = work.records.slice(failedAt);
+    work.attempts++;
+    if (work.attempts <= this.#trigger.maxRetries) {
+      const timer = setTimeout(
+        () => {
+          this.#retrying.delete(work);
+          this.#requeue(work);
+        },
+        Math.min(2_000, 100 * 2 ** work.attempts),
+      );
+      this.#retrying.set(work, timer);
+      return;
+    }
+    const [poison, ...rest] = work.records;
+    try {
+      if (poison !== undefined) await this.#sendToDeadLetters(poison, this.lastError ?? "failed");
+    } catch (error) {
+      work.reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    work.records = rest;
+    work.attempts = 0;
+    if (rest.length === 0) work.resolve();
+    else this.#requeue(work);
+  }
+
+  #requeue(work: PartitionWork): void {
+    if (this.#stopped) {
+      work.reject(stoppedError());
+      return;
+    }
+    this.#ready.push(work);
+    this.#dispatch();
   }
 
   async #sendToDeadLetters(record: IncomingRecord, reason: string): Promise<void> {
@@ -229,16 +308,7 @@ export class LogPoller {
   }
 }
 
-function toMskRecord(record: IncomingRecord): MskEventRecord {
-  return {
-    topic: record.topic,
-    partition: record.partition,
-    offset: Number(record.offset),
-    timestamp: record.timestamp,
-    // Every topic stamps records with the broker's clock (`message.timestamp.type`).
-    timestampType: "LOG_APPEND_TIME",
-    ...(record.key === null ? {} : { key: record.key.toString("base64") }),
-    value: (record.value ?? Buffer.alloc(0)).toString("base64"),
-    headers: Object.entries(record.headers).map(([name, value]) => ({ [name]: [...value] })),
-  };
+/** Not committed: the group re-reads these records when it starts again. */
+function stoppedError(): Error {
+  return new Error("stopped with records in flight");
 }

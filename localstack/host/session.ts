@@ -203,6 +203,39 @@ export class LocalSession {
     return session;
   }
 
+  /**
+   * A session that another process runs (its host included), for a driver in this process: the
+   * clients, publisher and stores of `description`, without provisioning or a host of its own.
+   * `stop()` closes only these clients.
+   *
+   * @example
+   * ```ts
+   * const driver = LocalSession.attach(readSessionDescription("demo")!);
+   * await driver.publish([command]);
+   * ```
+   */
+  static attach(description: SessionDescription, kafkaClient?: LogClientName): LocalSession {
+    const log = createLogClient(
+      {
+        brokers: description.endpoints.kafkaBrokers,
+        auth: "none",
+        clientId: `duplex-${description.name}-driver`,
+      },
+      kafkaClient,
+    );
+    return new LocalSession({
+      name: description.name,
+      endpoints: description.endpoints,
+      resources: description.resources,
+      log,
+      admin: log.admin(),
+      producer: namespacedProducer(log.producer(), description.topicPrefix),
+      host: undefined,
+      // The session's own process records the run history, if any.
+      historyDir: undefined,
+    });
+  }
+
   describe(): SessionDescription {
     return {
       name: this.name,

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { isPackedMskEvent, unpackMskEvent } from "./msk-transfer.ts";
 
 /**
  * One Lambda execution environment of the local functions host: a worker thread with the
@@ -55,7 +56,11 @@ port.on("message", async (invocation: Invocation) => {
     succeed: () => undefined,
   };
   try {
-    const result = await handler(invocation.event, context);
+    // Log batches arrive packed (see msk-transfer.ts); the handler gets Lambda's MSK event.
+    const event = isPackedMskEvent(invocation.event)
+      ? unpackMskEvent(invocation.event)
+      : invocation.event;
+    const result = await handler(event, context);
     port.postMessage({ kind: "result", id: invocation.id, result });
   } catch (error) {
     port.postMessage({ kind: "error", id: invocation.id, error: serialise(error) });

@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { duplexHome } from "../../localstack/stack/paths.ts";
 import { progress, type SuiteReport } from "./lib/harness.ts";
 import { BenchLog } from "./lib/log.ts";
+import { capacitySuite } from "./suites/capacity.ts";
 import { codecSuite } from "./suites/codec.ts";
 import { consumeSuite } from "./suites/consume.ts";
 import { fastLaneSuite } from "./suites/fast-lane.ts";
@@ -37,6 +38,7 @@ const SUITES = [
   "memory",
   "http-api",
   "rebuild",
+  "capacity",
 ] as const;
 type SuiteName = (typeof SUITES)[number];
 
@@ -53,6 +55,12 @@ const { values } = parseArgs({
     "memory-minutes": { type: "string" },
     "memory-rate": { type: "string" },
     requests: { type: "string" },
+    rates: { type: "string" },
+    "rate-seconds": { type: "string" },
+    burst: { type: "string" },
+    "capacity-failure-share": { type: "string" },
+    "capacity-timeout": { type: "string" },
+    "no-count": { type: "boolean", default: false },
     "no-java": { type: "boolean", default: false },
     events: { type: "string" },
     "dynamo-max": { type: "string" },
@@ -75,6 +83,13 @@ if (values.help) {
   --memory-minutes <m>   publisher memory run length (default 5; quick 0.5)
   --memory-rate <n>      events/s during the memory run (default 1000)
   --requests <n>         HTTP API requests per run (default 2000; quick 300), --concurrency in flight (default 16 there)
+  --rates <list>         capacity: paced runs, orders/s, comma-separated (default 4,8,12,16; quick 4)
+  --rate-seconds <s>     capacity: how long each paced run places orders (default 40; quick 15)
+  --burst <n>            capacity: orders of the burst run, 0 to skip (default 1000; quick 100)
+  --capacity-failure-share <f>  capacity: share of orders designed to fail (default 0)
+  --capacity-timeout <s> capacity: give up on a run's orders after s seconds (default 900)
+  --no-count             capacity: do not count requests through the proxy
+                         (the proxy's port: DUPLEX_BENCH_COUNTER_PORT, and the next one; default: any free)
   --no-java              skip Kafka's Java ProducerPerformance
   --events <n>           rebuild: one log size instead of 10^4, 10^5, 10^6 (quick: 10^4)
   --dynamo-max <n>       rebuild: largest log also rebuilt into DynamoDB Local (default 100000)
@@ -190,6 +205,31 @@ try {
             }),
           );
           break;
+        case "capacity": {
+          const consume = reports.find((r) => r.suite === "consume")?.data as
+            | { ratios?: { hostBareVsRawPlatformatic?: number } }
+            | undefined;
+          const counterPort = Number(process.env.DUPLEX_BENCH_COUNTER_PORT ?? "0");
+          reports.push(
+            await capacitySuite(
+              log,
+              {
+                rates: (values.rates ?? (quick ? "4" : "4,8,12,16"))
+                  .split(",")
+                  .filter((r) => r.trim() !== "")
+                  .map((r) => int(r, 1)),
+                secondsPerRate: int(values["rate-seconds"], quick ? 15 : 40),
+                burst: values.burst === "0" ? 0 : int(values.burst, quick ? 100 : 1_000),
+                failureShare: Number(values["capacity-failure-share"] ?? "0"),
+                countRequests: !values["no-count"],
+                timeoutSeconds: int(values["capacity-timeout"], 900),
+                counterPort: Number.isInteger(counterPort) ? counterPort : 0,
+              },
+              { consumeRatio: consume?.ratios?.hostBareVsRawPlatformatic },
+            ),
+          );
+          break;
+        }
         case "memory":
           reports.push(
             await memorySuite(log, {

@@ -303,8 +303,13 @@ describe("stage differences of the functions", () => {
       expect(mapping.Properties?.MetricsConfig).toEqual({
         Metrics: ["EventCount", "ErrorCount", "KafkaMetrics"],
       });
+      // The stage's maximum, capped at the topic's partitions (concurrency.infra.test.ts).
+      const [topic] = (mapping.Properties?.Topics ?? []) as [keyof typeof topicSpecs];
       expect(mapping.Properties?.ProvisionedPollerConfig).toMatchObject({
-        MaximumPollers: prodSettings.functions.maximumPollers,
+        MaximumPollers: Math.min(
+          prodSettings.functions.maximumPollers,
+          topicSpecs[topic].partitions,
+        ),
       });
     }
     const [, fnProd] = functionNamed(prod, "duplex-prod-order-commands");

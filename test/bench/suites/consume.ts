@@ -8,11 +8,16 @@ import {
 } from "@platformatic/kafka";
 import kafkajs from "kafkajs";
 import { toKafkaRecord } from "../../../events/codecs/kafka.ts";
-import type { FunctionDeclaration, LogTrigger } from "../../../functions/kit/declarations.ts";
+import {
+  ENV,
+  type FunctionDeclaration,
+  type LogTrigger,
+} from "../../../functions/kit/declarations.ts";
 import type { LogClientName } from "../../../functions/kit/log/client.ts";
 import { namespacedProducer } from "../../../functions/kit/log/namespace.ts";
 import { LocalFunction } from "../../../localstack/host/local-function.ts";
 import { LogPoller } from "../../../localstack/host/log-poller.ts";
+import { recordCountOf } from "../../../localstack/host/msk-transfer.ts";
 import { duplexHome } from "../../../localstack/stack/paths.ts";
 import { logBare, logKit } from "../fixtures/declarations.ts";
 import { typicalFact } from "../lib/events.ts";
@@ -31,8 +36,8 @@ import type { BenchLog } from "../lib/log.ts";
 
 const { Kafka, logLevel } = kafkajs;
 
-/** Execution environments per function: `FunctionHost`'s default `maxConcurrency`. */
-const HOST_CONCURRENCY = 2;
+/** Execution environments of the no-op consumer: a log consumer's declared `localMax`. */
+const HOST_CONCURRENCY = logBare.concurrency.localMax;
 /** How long the broker may hold an empty fetch: what both adapters ask for. */
 const FETCH_MAX_WAIT_MS = 500;
 
@@ -228,6 +233,8 @@ export async function consumeSuite(
         DUPLEX_STAGE: "local",
         DUPLEX_TOPIC_PREFIX: log.prefix,
         DUPLEX_KAFKA_CLIENT: client,
+        // A log trigger's declaration grants it the log (consume), so the kit's config wants it.
+        [ENV.kafkaBrokers]: log.brokers.join(","),
       };
       const fn = new LocalFunction(declaration, env, logDir, { maxConcurrency: HOST_CONCURRENCY });
       // Start every execution environment the host may use (LocalFunction's default concurrency)
@@ -239,11 +246,12 @@ export async function consumeSuite(
       );
       const counter = new Counter(n);
       const invoke = fn.invoke.bind(fn);
-      fn.invoke = async (event: unknown) => {
+      fn.invoke = async (event, options) => {
         counter.start();
-        const result = await invoke(event);
-        const batches = Object.values((event as { records: Record<string, unknown[]> }).records);
-        counter.add(batches.reduce((sum, b) => sum + b.length, 0));
+        // Counted before the call: a packed event's buffers move to the worker with it.
+        const records = recordCountOf(event);
+        const result = await invoke(event, options);
+        counter.add(records);
         return result;
       };
       const client_ = log.client(client);

@@ -5,6 +5,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from "@aw
 import { toEventBridgeEntry } from "../../../events/codecs/eventbridge.ts";
 import type { FastLaneTrigger, FunctionDeclaration } from "../../../functions/kit/declarations.ts";
 import { tableEnvVar } from "../../../functions/kit/declarations.ts";
+import { pollersOfQueue } from "../../../localstack/host/host.ts";
 import { LocalFunction } from "../../../localstack/host/local-function.ts";
 import { LocalSession } from "../../../localstack/host/session.ts";
 import { SqsPoller } from "../../../localstack/host/sqs-poller.ts";
@@ -27,12 +28,15 @@ import {
 } from "../lib/harness.ts";
 import type { BenchLog } from "../lib/log.ts";
 
-/** Receive loops per queue: the local host's default (`pollersPerQueue`), and the raw loop's. */
-const POLLERS = 2;
+/**
+ * Execution environments per function and receive loops per queue, as the local host derives them
+ * for a fast-lane function on one queue (its declared `concurrency.localMax`); the raw loop uses
+ * as many.
+ */
+const HOST_CONCURRENCY = fastBare.concurrency.localMax;
+const POLLERS = pollersOfQueue(HOST_CONCURRENCY, 1, 0);
 /** Long poll of the raw receive loop: the host's `SqsPoller` waits 10 s, as Lambda's pollers do. */
 const LONG_POLL_SECONDS = 10;
-/** Execution environments per function: `FunctionHost`'s default `maxConcurrency`. */
-const HOST_CONCURRENCY = 2;
 const SAMPLE_TIMEOUT_MS = 20_000;
 
 interface Sample {
