@@ -37,8 +37,17 @@ export async function seedWorkload(
   workload: Workload,
   timeoutMs = 60_000,
 ): Promise<void> {
-  const readModels = session.readModels();
   await session.publish([...workload.customers, ...workload.restocks]);
+  await waitForSeeding(session, workload, timeoutMs);
+}
+
+/** Waits until the read models know every customer and product the workload registered. */
+export async function waitForSeeding(
+  session: LocalSession,
+  workload: Workload,
+  timeoutMs: number,
+): Promise<void> {
+  const readModels = session.readModels();
   await session.waitFor(
     "customers and products to be registered",
     async () => {

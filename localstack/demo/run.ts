@@ -9,7 +9,7 @@ import { verifyHistory } from "../history/verify.ts";
 import { LocalSession } from "../host/session.ts";
 import { duplexHome } from "../stack/paths.ts";
 import { startCostMeter } from "./cost-meter.ts";
-import { awaitOrders, demoSagaEnv } from "./drive.ts";
+import { awaitOrders, demoSagaEnv, waitForSeeding } from "./drive.ts";
 import { type HttpPlacement, placeViaHttp } from "./http-placer.ts";
 import type { InvariantResult } from "./invariants.ts";
 import {
@@ -210,22 +210,7 @@ export async function runOrders(options: OrderRunOptions): Promise<OrderRunResul
       ? new OrderPlacer((events) => session.publish(events), placerOptions)
       : placer;
   await seeder.placeAndWait([...workload.customers, ...workload.restocks]);
-  await session.waitFor(
-    "customers and products to be registered",
-    async () => {
-      for (const restock of workload.restocks) {
-        if ((await readModels.get("inventory-levels", restock.aggregateId)) === undefined)
-          return false;
-      }
-      for (const customer of workload.customers) {
-        if ((await readModels.get("customer-orders", customer.aggregateId)) === undefined)
-          return false;
-      }
-      return true;
-    },
-    Math.max(options.timeoutSeconds * 1000, 120_000),
-    250,
-  );
+  await waitForSeeding(session, workload, Math.max(options.timeoutSeconds * 1000, 120_000));
   say(`seeded ${workload.customers.length} customers and ${workload.restocks.length} products`);
 
   const meter =
