@@ -84,8 +84,8 @@ describe("both lanes, end to end", () => {
     // On the bus: the archive took the entry as PutEvents returned.
     expect(await archivedCount()).toBeGreaterThanOrEqual(archivedBefore + 1);
 
-    // Handled from its queue: the handler recorded it in the ledger, never redelivered, well
-    // before the deadline after which the reconciler would have stepped in.
+    // Handled from its queue: the handler recorded it in the ledger and the reconciler never
+    // redelivered it (its deadline is far beyond the wait below).
     const ledger = session.ledger();
     const handled = await session.waitFor(
       "the command handled",
@@ -98,7 +98,6 @@ describe("both lanes, end to end", () => {
     );
     const handledMs = since(t0);
     expect(handled.redeliveries).toBe(0);
-    expect(handledMs).toBeLessThan(DEADLINE_SECONDS * 1000);
 
     // Its first fact, caused by the command.
     const order = await session.store("aggregates").load(`Order#${orderId}`, null);

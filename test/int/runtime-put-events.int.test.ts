@@ -159,11 +159,11 @@ describe("PutEvents partial failure (real emulator answers)", () => {
       [commands[4]?.eventId],
     ]);
     expect(calls.map((c) => c.failedEntryCount)).toEqual([2, 1, 1, 0]);
-    // Retry n waits 0.5 × min(1000, 100 × 2^n): 100, 200, 400 ms.
+    // Retry n waits 0.5 × min(1000, 100 × 2^n): at least 100, 200, 400 ms (no upper bound: a
+    // loaded machine fires timers late; the schedule itself is unit-tested in backoff.unit).
     const gaps = calls.slice(1).map((c, i) => c.at - (calls[i]?.at ?? 0));
     [100, 200, 400].forEach((expected, i) => {
       expect(gaps[i]).toBeGreaterThanOrEqual(expected);
-      expect(gaps[i]).toBeLessThan(expected + 1_000);
     });
     // Nothing went twice: each command is in its queue exactly once.
     expect(await deliveredIds(commands)).toEqual(commands.map((c) => c.eventId).sort());
