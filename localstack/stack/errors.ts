@@ -74,9 +74,9 @@ export class PortInUseError extends StackError {
   }
 }
 
-/** A one-off install step (Maven resolve, virtualenv, pip install, storage format) failed. */
-export class InstallError extends StackError {
-  /** `kafka`, `moto`, `localstack`, `dynamodb` or `toxiproxy`. */
+/** A component failed and left a log behind: which one, its log file and the log's last lines. */
+abstract class ComponentLogError extends StackError {
+  /** `kafka`, `kafka-1`, `moto`, `localstack`, `dynamodb` or `toxiproxy`. */
   readonly component: string;
   /** Its log file. */
   readonly logFile: string;
@@ -90,32 +90,20 @@ export class InstallError extends StackError {
     options: StackErrorOptions = {},
   ) {
     super(message, options);
-    this.name = "InstallError";
     this.component = component;
     this.logFile = log.file;
     this.logTail = log.tail;
   }
 }
 
-/** A component exited during start-up, or did not become ready in time. */
-export class StartupError extends StackError {
-  /** `kafka-1`, `moto`, ... */
-  readonly component: string;
-  readonly logFile: string;
-  readonly logTail: string;
+/** A one-off install step (Maven resolve, virtualenv, pip install, storage format) failed. */
+export class InstallError extends ComponentLogError {
+  override readonly name = "InstallError";
+}
 
-  constructor(
-    component: string,
-    message: string,
-    log: { file: string; tail: string },
-    options: StackErrorOptions = {},
-  ) {
-    super(message, options);
-    this.name = "StartupError";
-    this.component = component;
-    this.logFile = log.file;
-    this.logTail = log.tail;
-  }
+/** A component exited during start-up, or did not become ready in time. */
+export class StartupError extends ComponentLogError {
+  override readonly name = "StartupError";
 }
 
 /** An endpoint the stack does not manage (set by env) does not answer. */
