@@ -669,8 +669,14 @@ class PlatformaticAdmin implements LogAdmin {
   listOffsets(query: OffsetsQuery): Promise<TopicPartitionOffsets[]> {
     return this.#wrap("list offsets of", query.topics.join(","), async () => {
       if (query.topics.length === 0) return [];
-      const metadata = await this.#admin.metadata({ topics: [...query.topics] });
-      const wanted = query.topics.flatMap((topic) => {
+      // One request when every topic exists; else the ones that do (a second look).
+      let topics = [...query.topics];
+      const metadata = await this.#admin.metadata({ topics }).catch(async () => {
+        const existing = new Set(await this.listTopics());
+        topics = topics.filter((t) => existing.has(t));
+        return this.#admin.metadata({ topics });
+      });
+      const wanted = topics.flatMap((topic) => {
         const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
         if (count === 0) return [];
         const all = Array.from({ length: count }, (_, i) => i);
