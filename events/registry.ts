@@ -31,8 +31,35 @@ function buildIndex(): ReadonlyMap<string, EventDefinition> {
 
 const index = buildIndex();
 
-/** The envelope's attributes in one schema (unknown keys, such as `data`, are left alone). */
-const envelopeAttributes = z.object(envelopeFieldSchemas);
+/**
+ * Attributes whose values repeat from event to event (a few dozen types, versions, sources):
+ * a value that passed its schema once is remembered, since a schema gives a value the same
+ * answer every time. Up to {@link REMEMBERED_VALUES} values per attribute.
+ */
+const REPEATING_FIELDS = ["eventType", "eventVersion", "source", "aggregateType"] as const;
+const REMEMBERED_VALUES = 1_024;
+const passedValues = new Map<string, Set<unknown>>(REPEATING_FIELDS.map((f) => [f, new Set()]));
+
+/** The other attributes in one schema (unknown keys, such as `data`, are left alone). */
+const perEventAttributes = z.object(
+  Object.fromEntries(
+    Object.entries(envelopeFieldSchemas).filter(
+      ([field]) => !(REPEATING_FIELDS as readonly string[]).includes(field),
+    ),
+  ),
+);
+
+/** Whether every envelope attribute passes its schema (as one `z.object` of them all would). */
+function envelopeAttributesValid(candidate: Record<string, unknown>): boolean {
+  for (const field of REPEATING_FIELDS) {
+    const value = candidate[field];
+    const passed = passedValues.get(field);
+    if (passed?.has(value)) continue;
+    if (!envelopeFieldSchemas[field].safeParse(value).success) return false;
+    if (passed !== undefined && passed.size < REMEMBERED_VALUES) passed.add(value);
+  }
+  return perEventAttributes.safeParse(candidate).success;
+}
 
 /** Every definition in the catalog. */
 export function allEventDefinitions(): readonly EventDefinition[] {
@@ -143,7 +170,7 @@ export function decodeEvent(candidate: unknown): AnyEvent {
     }
   }
   // One pass over every attribute; only on failure is the first bad one looked for, in order.
-  if (!envelopeAttributes.safeParse(candidate).success) {
+  if (!envelopeAttributesValid(candidate)) {
     for (const [field, schema] of Object.entries(envelopeFieldSchemas)) {
       if (!schema.safeParse(candidate[field]).success) {
         throw new InvalidEnvelopeFieldError(

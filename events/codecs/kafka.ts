@@ -131,7 +131,12 @@ function text(value: Buffer | string | null | undefined): string | undefined {
  */
 export function fromKafkaRecord(record: RawKafkaRecord): AnyEvent {
   const header = (name: string): string | undefined => text(record.headers[name]);
-  const contentType = header(CE_HEADERS.contentType)?.split(";")[0]?.trim().toLowerCase();
+  const contentTypeHeader = header(CE_HEADERS.contentType);
+  // What our producers write needs no parsing.
+  const contentType =
+    contentTypeHeader === "application/json"
+      ? contentTypeHeader
+      : contentTypeHeader?.split(";")[0]?.trim().toLowerCase();
   if (contentType === STRUCTURED_CONTENT_TYPE) return fromStructuredRecord(record);
   if (contentType?.startsWith("application/cloudevents-batch")) {
     throw new MalformedEventError(

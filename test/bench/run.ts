@@ -65,6 +65,8 @@ const { values } = parseArgs({
     events: { type: "string" },
     "dynamo-max": { type: "string" },
     "flush-events": { type: "string" },
+    "keep-log": { type: "string" },
+    "queries-only": { type: "boolean", default: false },
     out: { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -94,6 +96,9 @@ if (values.help) {
   --events <n>           rebuild: one log size instead of 10^4, 10^5, 10^6 (quick: 10^4)
   --dynamo-max <n>       rebuild: largest log also rebuilt into DynamoDB Local (default 100000)
   --flush-events <n>     rebuild: events folded per batch write (default 10000)
+  --keep-log <name>      rebuild: keep the generated log (session bench-keep-<name>) and grow it
+                         from where an earlier run with that name left it
+  --queries-only         rebuild: time trace and state --at only, no rebuilds
   --out <file>           JSON output (default .duplex/bench/<timestamp>.json)`);
   process.exit(0);
 }
@@ -202,6 +207,8 @@ try {
               dynamoMax: int(values["dynamo-max"], 100_000),
               flushEvents: int(values["flush-events"], 10_000),
               samples: int(values.samples, quick ? 5 : 20),
+              queriesOnly: values["queries-only"],
+              ...(values["keep-log"] === undefined ? {} : { keepLog: values["keep-log"] }),
             }),
           );
           break;

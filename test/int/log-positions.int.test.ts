@@ -79,3 +79,44 @@ describe.each<LogClientName>(["platformatic", "kafkajs"])("%s producer positions
     expect(mismatches).toEqual([]);
   });
 });
+
+describe("listOffsets", () => {
+  it("gives, in one lookup for both topics, what the per-topic calls give (low, high, by time)", async () => {
+    const platformatic = createLogClient({
+      brokers: kafkaBrokers,
+      clientId: `int-list-${suffix}`,
+      auth: "none",
+    }).admin();
+    const producer = createLogClient({
+      brokers: kafkaBrokers,
+      clientId: `int-list-p-${suffix}`,
+      auth: "none",
+    }).producer();
+    const at = Date.now() - 60_000;
+    await producer.send(records("early").map((r) => ({ ...r, timestamp: at - 30_000 })));
+    await producer.send(records("late").map((r) => ({ ...r, timestamp: at + 30_000 })));
+    await producer.close();
+    try {
+      const listed = await platformatic.listOffsets({
+        topics: [...topics, `int-positions-missing-${suffix}`],
+        partitions: (topic, count) => (topic === topics[0] ? [0, count - 1] : []),
+        timesMs: [at],
+      });
+      expect(listed.map((p) => [p.topic, p.partition])).toEqual([
+        [topics[0], 0],
+        [topics[0], 5],
+      ]);
+      const ends = await platformatic.topicOffsets(topics[0] ?? "");
+      const byTime = await platformatic.offsetsAtTime(topics[0] ?? "", at);
+      for (const p of listed) {
+        const end = ends.find((e) => e.partition === p.partition);
+        expect([p.low, p.high]).toEqual([end?.low, end?.high]);
+        expect(p.atTimes).toEqual([byTime.find((t) => t.partition === p.partition)?.offset]);
+      }
+      const all = await platformatic.listOffsets({ topics: [topics[1] ?? ""] });
+      expect(all.map((p) => p.partition)).toEqual([0, 1, 2]);
+    } finally {
+      await platformatic.close();
+    }
+  });
+});

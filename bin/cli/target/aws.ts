@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { allEventDefinitions } from "../../../events/registry.ts";
 import type { TableName } from "../../../functions/kit/declarations.ts";
 import { createLogClient } from "../../../functions/kit/log/client.ts";
+import { closeQueryReader } from "../../../functions/kit/log-query/reader.ts";
 import { CredentialsError, NotFoundError, UnavailableError, UsageError } from "../errors.ts";
 import { lambdaInvoker } from "./invokers.ts";
 import { lambdaConsumerControl } from "./lambda-consumers.ts";
@@ -196,6 +197,7 @@ export async function openAwsTarget(options: AwsTargetOptions): Promise<Target> 
       alarmCount: alarmCount === undefined ? undefined : Number(alarmCount),
     }),
     async close() {
+      await closeQueryReader(log).catch(() => undefined);
       await admin.close().catch(() => undefined);
       sqs.destroy();
       eventBridge.destroy();

@@ -6,6 +6,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createLogClient } from "../../../functions/kit/log/client.ts";
 import type { LogClient } from "../../../functions/kit/log/port.ts";
+import { closeQueryReader } from "../../../functions/kit/log-query/reader.ts";
 import type { SessionDescription } from "../../../localstack/host/session.ts";
 import { readSessionDescription } from "../../../localstack/host/session.ts";
 import { clientConfigsOf } from "../../../localstack/stack/endpoints.ts";
@@ -133,6 +134,7 @@ export function openLocalTarget(
     consumers: localConsumerControl(name, alive ? description.control : undefined),
     platform: localPlatform(name, alive ? description.control : undefined),
     async close() {
+      await closeQueryReader(log).catch(() => undefined);
       await admin.close().catch(() => undefined);
       sqs.destroy();
       eventBridge.destroy();

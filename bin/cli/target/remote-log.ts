@@ -3,6 +3,7 @@ import {
   LogPublishError,
   OffsetOutOfRangeError,
 } from "../../../functions/kit/log/errors.ts";
+import { listOffsetsPerTopic } from "../../../functions/kit/log/offsets-query.ts";
 import type {
   ConsumerOptions,
   GroupDescription,
@@ -13,12 +14,14 @@ import type {
   LogPosition,
   LogProducer,
   LogReader,
+  OffsetsQuery,
   OutgoingRecord,
   PartitionBatch,
   PartitionOffsets,
   ReadOptions,
   RecordRange,
   TopicDescription,
+  TopicPartitionOffsets,
 } from "../../../functions/kit/log/port.ts";
 import {
   incomingFromWire,
@@ -123,6 +126,9 @@ class RemoteAdmin implements LogAdmin {
       topic,
       timestampMs,
     });
+  }
+  listOffsets(query: OffsetsQuery): Promise<TopicPartitionOffsets[]> {
+    return listOffsetsPerTopic(this, query);
   }
   groupOffsets(groupId: string, topics: readonly string[]): Promise<GroupOffset[]> {
     return this.#call({ op: "groupOffsets", groupId, topics: [...topics] });

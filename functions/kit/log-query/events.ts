@@ -2,7 +2,7 @@ import { CE_HEADERS, fromKafkaRecord } from "../../../events/codecs/kafka.ts";
 import type { AnyEvent } from "../../../events/types.ts";
 import type { IncomingRecord } from "../log/port.ts";
 import type { LogAccess } from "./access.ts";
-import { type PartitionRange, readRanges, topicRanges } from "./reader.ts";
+import { type PartitionRange, queryReader, readRanges, windowRanges } from "./reader.ts";
 
 /** An event read from the log, with where it was. */
 export interface LoggedEvent {
@@ -49,16 +49,11 @@ export async function scanEvents(
   topics: readonly string[],
   options: ScanOptions,
 ): Promise<{ events: LoggedEvent[]; ranges: PartitionRange[] }> {
-  const ranges: PartitionRange[] = (
-    await Promise.all(
-      topics.map((topic) =>
-        topicRanges(target.admin, `${target.topicPrefix}${topic}`, {
-          fromMs: options.fromMs,
-          toMs: options.toMs,
-        }),
-      ),
-    )
-  ).flat();
+  const ranges = await windowRanges(
+    target.admin,
+    topics.map((topic) => `${target.topicPrefix}${topic}`),
+    { fromMs: options.fromMs, toMs: options.toMs },
+  );
   return { events: await readEvents(target, ranges, options), ranges };
 }
 
@@ -69,7 +64,7 @@ export async function readEvents(
   options: Pick<ScanOptions, "accept" | "onUndecodable">,
 ): Promise<LoggedEvent[]> {
   const events: LoggedEvent[] = [];
-  await readRanges({ log: target.log }, ranges, (record) => {
+  await readRanges({ log: target.log, reader: queryReader(target.log) }, ranges, (record) => {
     if (options.accept !== undefined && !options.accept(record)) return;
     try {
       events.push({

@@ -1,6 +1,6 @@
 import { eventIdTime } from "../../../events/event-id.ts";
 import { DEAD_LETTER_TOPIC, type TopicName, topicSpecs } from "../../../events/topics.ts";
-import type { IncomingRecord } from "../log/port.ts";
+import type { IncomingRecord, TopicPartitionOffsets } from "../log/port.ts";
 import type { ReadModelStore } from "../read-models.ts";
 import type { LogAccess } from "./access.ts";
 import {
@@ -11,7 +11,15 @@ import {
   readEvents,
   scanEvents,
 } from "./events.ts";
-import { aggregateLifetime, keyRanges, type LogWindow, narrow, TIME_SLACK_MS } from "./locate.ts";
+import {
+  aggregateLifetime,
+  keyPartitions,
+  keyRanges,
+  type LogWindow,
+  narrow,
+  TIME_SLACK_MS,
+} from "./locate.ts";
+import { rangeOf } from "./reader.ts";
 
 /** Depth of each event in its flow's causation tree (the first command is 0). */
 export function causationDepths(events: readonly LoggedEvent[]): Map<string, number> {
@@ -51,41 +59,77 @@ const TERMINAL_ORDER_FACTS: ReadonlySet<string> = new Set([
 
 const everyPartition = new Set([DEAD_LETTER_TOPIC]);
 
+/** A key's partitions and the offsets of the bounds of growing windows of log time. */
+interface FlowWindows {
+  readonly topics: readonly string[];
+  readonly partitions: (topic: string, count: number) => number[];
+  /** Start of each window; the last one runs to `toMs` (or the log's end). */
+  readonly bounds: readonly number[];
+  readonly toMs: number;
+  /** Per partition, the offsets at `bounds` (then at the window's end, when it has one). */
+  readonly offsets: readonly TopicPartitionOffsets[];
+}
+
 /**
- * The key's partitions read window by window from `window.fromMs` (windows of log time that
- * double; consecutive windows meet at the same offsets, so nothing is read twice or missed) until
- * a terminal order fact is found, then up to 15 minutes past it, or to the window's end.
+ * Windows of log time from `window.fromMs` that double (5 minutes, then twice as long each
+ * time), with the offsets of all their bounds in the key's partitions, looked up at once.
  */
-async function readUntilEnded(
+async function flowWindows(
   access: LogAccess,
   topics: readonly string[],
   key: string,
   window: LogWindow,
+): Promise<FlowWindows> {
+  const toMs = window.toMs ?? Date.now();
+  const bounds = [window.fromMs ?? 0];
+  for (let step = FIRST_STEP_MS; (bounds[bounds.length - 1] ?? 0) + step < toMs; step *= 2) {
+    bounds.push((bounds[bounds.length - 1] ?? 0) + step);
+  }
+  const partitions = keyPartitions(access.topicPrefix, key, everyPartition);
+  const physical = topics.map((t) => `${access.topicPrefix}${t}`);
+  const timesMs = window.toMs === undefined ? bounds : [...bounds, window.toMs];
+  const offsets = await access.admin.listOffsets({ topics: physical, partitions, timesMs });
+  return { topics: physical, partitions, bounds, toMs, offsets };
+}
+
+/**
+ * The key's partitions read window by window (consecutive windows meet at the same offsets, so
+ * nothing is read twice or missed) until a terminal order fact is found, then up to 15 minutes
+ * past it, or to the last window's end.
+ */
+async function readUntilEnded(
+  access: LogAccess,
+  windows: FlowWindows,
   accept: (record: IncomingRecord) => boolean,
 ): Promise<LoggedEvent[]> {
-  const events: LoggedEvent[] = [];
-  const end = window.toMs ?? Date.now();
-  let from = window.fromMs ?? 0;
-  let step = FIRST_STEP_MS;
-  let endedMs: number | undefined;
-  for (;;) {
-    const to = endedMs !== undefined ? endedMs + FLOW_TAIL_MS : from + step;
-    // Past the end: to the window's end (or the log's, records stamped later included).
-    const last = to >= end;
-    const ranges = await keyRanges(
-      access,
-      topics,
-      key,
-      { fromMs: from, toMs: last ? window.toMs : to },
-      everyPartition,
+  const { bounds, offsets } = windows;
+  // Window i: from bound i to bound i + 1; the last one to the window's end (or the log's).
+  const rangesOf = (i: number, toOffset?: (p: TopicPartitionOffsets) => string) =>
+    offsets.map((p) =>
+      rangeOf(p, p.atTimes[i] ?? p.low, toOffset?.(p) ?? p.atTimes[i + 1] ?? p.high),
     );
-    const found = await readEvents(access, ranges, { accept });
+  const events: LoggedEvent[] = [];
+  for (let i = 0; i < bounds.length; i++) {
+    const found = await readEvents(access, rangesOf(i), { accept });
     events.push(...found);
-    if (last || endedMs !== undefined) break;
     const terminal = found.find((e) => TERMINAL_ORDER_FACTS.has(e.event.eventType));
-    if (terminal !== undefined) endedMs = Date.parse(terminal.event.occurredAt);
-    from = to;
-    step *= 2;
+    if (terminal === undefined || i === bounds.length - 1) continue;
+    // The flow has ended: only what follows within 15 minutes of its terminal fact is left.
+    const tailMs = Date.parse(terminal.event.occurredAt) + FLOW_TAIL_MS;
+    const tail =
+      tailMs >= windows.toMs
+        ? undefined
+        : await access.admin.listOffsets({
+            topics: windows.topics,
+            partitions: windows.partitions,
+            timesMs: [tailMs],
+          });
+    const tailOffset = (p: TopicPartitionOffsets) =>
+      tail?.find((t) => t.topic === p.topic && t.partition === p.partition)?.atTimes[0] ??
+      p.atTimes[bounds.length] ??
+      p.high;
+    events.push(...(await readEvents(access, rangesOf(i + 1, tailOffset), { accept })));
+    break;
   }
   return events.sort(inTimeOrder);
 }
@@ -139,18 +183,27 @@ export async function flowTimeline(
     const first = found[0];
     if (first !== undefined) {
       const key = first.event.aggregateId;
-      const life = options.full
-        ? {}
-        : await aggregateLifetime(options.readModels, first.event.aggregateType, key);
-      const flowWindow = narrow(window, {
-        fromMs: startMs - TIME_SLACK_MS,
-        toMs: life.endedMs === undefined ? undefined : life.endedMs + FLOW_TAIL_MS,
-      });
-      if (options.full || life.endedMs !== undefined) {
+      const openWindow = narrow(window, { fromMs: startMs - TIME_SLACK_MS });
+      if (options.full) {
+        return readEvents(
+          access,
+          await keyRanges(access, topics, key, openWindow, everyPartition),
+          {
+            accept,
+          },
+        );
+      }
+      // The read models and the offsets of the windows are asked at once: one wait, not two.
+      const [life, windows] = await Promise.all([
+        aggregateLifetime(options.readModels, first.event.aggregateType, key),
+        flowWindows(access, topics, key, openWindow),
+      ]);
+      if (life.endedMs !== undefined) {
+        const flowWindow = narrow(openWindow, { toMs: life.endedMs + FLOW_TAIL_MS });
         const ranges = await keyRanges(access, topics, key, flowWindow, everyPartition);
         return readEvents(access, ranges, { accept });
       }
-      return readUntilEnded(access, topics, key, flowWindow, accept);
+      return readUntilEnded(access, windows, accept);
     }
   }
   const { events } = await scanEvents(access, topics, { ...window, accept });

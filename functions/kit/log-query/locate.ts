@@ -1,7 +1,8 @@
 import { partitionOfKey } from "../log/partitioner.ts";
+import type { LogAdmin } from "../log/port.ts";
 import type { ReadModelStore } from "../read-models.ts";
 import type { LogAccess } from "./access.ts";
-import type { PartitionRange } from "./reader.ts";
+import { type PartitionRange, windowRanges } from "./reader.ts";
 
 /**
  * Finding an aggregate's records without reading whole topics, with what the log and the read
@@ -27,7 +28,8 @@ export const TIME_SLACK_MS = 5_000;
 
 /**
  * The ranges of `topics` that can hold records keyed `key` within the window: one partition per
- * topic (every partition for topics not keyed by aggregate, such as the dead letters).
+ * topic (every partition for topics not keyed by aggregate, such as the dead letters), all found
+ * with one offsets lookup for every topic.
  */
 export async function keyRanges(
   target: LogAccess,
@@ -36,29 +38,27 @@ export async function keyRanges(
   window: LogWindow,
   allPartitions: ReadonlySet<string> = new Set(),
 ): Promise<PartitionRange[]> {
-  const ranges: PartitionRange[] = [];
-  await Promise.all(
-    topics.map(async (logical) => {
-      const topic = `${target.topicPrefix}${logical}`;
-      const offsets = await target.admin.topicOffsets(topic);
-      if (offsets.length === 0) return;
-      const wanted = allPartitions.has(logical)
-        ? offsets.map((o) => o.partition)
-        : [partitionOfKey(key, offsets.length)];
-      const [froms, tos] = await Promise.all([
-        window.fromMs === undefined ? undefined : target.admin.offsetsAtTime(topic, window.fromMs),
-        window.toMs === undefined ? undefined : target.admin.offsetsAtTime(topic, window.toMs),
-      ]);
-      for (const p of offsets) {
-        if (!wanted.includes(p.partition)) continue;
-        const low = BigInt(p.low);
-        const from = BigInt(froms?.find((f) => f.partition === p.partition)?.offset ?? p.low);
-        const to = BigInt(tos?.find((t) => t.partition === p.partition)?.offset ?? p.high);
-        ranges.push({ topic, partition: p.partition, from: from < low ? low : from, to });
-      }
-    }),
+  return windowRanges(
+    target.admin,
+    topics.map((t) => `${target.topicPrefix}${t}`),
+    window,
+    keyPartitions(target.topicPrefix, key, allPartitions),
   );
-  return ranges;
+}
+
+/**
+ * The partitions that can hold `key` in a topic of `count` partitions (the key's own, murmur2
+ * as the producers partition; all of them for `allPartitions`), for {@link LogAdmin.listOffsets}.
+ */
+export function keyPartitions(
+  topicPrefix: string,
+  key: string,
+  allPartitions: ReadonlySet<string> = new Set(),
+): (topic: string, count: number) => number[] {
+  return (topic, count) =>
+    allPartitions.has(topic.slice(topicPrefix.length))
+      ? Array.from({ length: count }, (_, i) => i)
+      : [partitionOfKey(key, count)];
 }
 
 /** What the read models know of an aggregate's life on the log. */

@@ -1,4 +1,11 @@
-import type { IncomingRecord, LogAdmin, LogClient, RecordRange } from "../log/port.ts";
+import type {
+  IncomingRecord,
+  LogAdmin,
+  LogClient,
+  LogReader,
+  RecordRange,
+  TopicPartitionOffsets,
+} from "../log/port.ts";
 import { LogReadTimeoutError } from "./errors.ts";
 
 /** Offsets `[from, to)` of one partition. */
@@ -14,22 +21,42 @@ export async function topicRanges(
   topic: string,
   window: { fromMs?: number | undefined; toMs?: number | undefined } = {},
 ): Promise<PartitionRange[]> {
-  const [offsets, froms, tos] = await Promise.all([
-    admin.topicOffsets(topic),
-    window.fromMs === undefined ? undefined : admin.offsetsAtTime(topic, window.fromMs),
-    window.toMs === undefined ? undefined : admin.offsetsAtTime(topic, window.toMs),
-  ]);
-  return offsets.map((p) => {
-    const from = froms?.find((f) => f.partition === p.partition)?.offset ?? p.low;
-    const to = tos?.find((t) => t.partition === p.partition)?.offset ?? p.high;
-    const low = BigInt(p.low);
-    return {
-      topic,
-      partition: p.partition,
-      from: BigInt(from) < low ? low : BigInt(from),
-      to: BigInt(to),
-    };
+  return windowRanges(admin, [topic], window);
+}
+
+/**
+ * {@link topicRanges} of many topics (or of some partitions of them) with one
+ * {@link LogAdmin.listOffsets}: a couple of round trips whatever the number of topics.
+ */
+export async function windowRanges(
+  admin: LogAdmin,
+  topics: readonly string[],
+  window: { fromMs?: number | undefined; toMs?: number | undefined } = {},
+  partitions?: (topic: string, count: number) => readonly number[],
+): Promise<PartitionRange[]> {
+  const times = [window.fromMs, window.toMs].filter((t) => t !== undefined);
+  const offsets = await admin.listOffsets({
+    topics,
+    timesMs: times,
+    ...(partitions === undefined ? {} : { partitions }),
   });
+  return offsets.map((p) => {
+    let i = 0;
+    const from = window.fromMs === undefined ? p.low : (p.atTimes[i++] ?? p.low);
+    const to = window.toMs === undefined ? p.high : (p.atTimes[i] ?? p.high);
+    return rangeOf(p, from, to);
+  });
+}
+
+/** `[from, to)` of a partition, never below its low offset. */
+export function rangeOf(p: TopicPartitionOffsets, from: string, to: string): PartitionRange {
+  const low = BigInt(p.low);
+  return {
+    topic: p.topic,
+    partition: p.partition,
+    from: BigInt(from) < low ? low : BigInt(from),
+    to: BigInt(to),
+  };
 }
 
 /** How many records the ranges hold. */
@@ -40,6 +67,31 @@ export function rangeSize(ranges: readonly PartitionRange[]): bigint {
 export interface ReadOptions {
   readonly log: LogClient;
   readonly timeoutMs?: number;
+  /** A reader to use (and leave open); by default one of its own, closed at the end. */
+  readonly reader?: LogReader;
+}
+
+const queryReaders = new WeakMap<LogClient, LogReader>();
+
+/**
+ * One reader per client for the queries of a command, the console or the query API: its
+ * connections and metadata are opened once, not once per read. {@link closeQueryReader} when the
+ * client is done.
+ */
+export function queryReader(log: LogClient): LogReader {
+  let reader = queryReaders.get(log);
+  if (reader === undefined) {
+    reader = log.reader();
+    queryReaders.set(log, reader);
+  }
+  return reader;
+}
+
+/** Closes the client's {@link queryReader}, if it has one. */
+export async function closeQueryReader(log: LogClient): Promise<void> {
+  const reader = queryReaders.get(log);
+  queryReaders.delete(log);
+  await reader?.close();
 }
 
 /**
@@ -58,7 +110,7 @@ export async function readRanges(
   ranges: readonly PartitionRange[],
   onRecord: (record: IncomingRecord) => void | Promise<void>,
 ): Promise<number> {
-  const reader = options.log.reader();
+  const reader = options.reader ?? options.log.reader();
   const abort = new AbortController();
   const timeoutMs = options.timeoutMs ?? 300_000;
   let timedOut = false;
@@ -80,7 +132,7 @@ export async function readRanges(
     );
   } finally {
     clearTimeout(timer);
-    await reader.close();
+    if (options.reader === undefined) await reader.close();
   }
   if (timedOut) {
     throw new LogReadTimeoutError(

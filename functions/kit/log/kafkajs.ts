@@ -8,6 +8,7 @@ import { positionsOf } from "./positions.ts";
 // kafkajs is CommonJS without static named exports: take them from the default export.
 const { CompressionTypes, ConfigResourceTypes, Kafka, logLevel, Partitioners } = kafkajs;
 
+import { listOffsetsPerTopic } from "./offsets-query.ts";
 import type {
   ConsumerOptions,
   GroupDescription,
@@ -20,10 +21,12 @@ import type {
   LogPosition,
   LogProducer,
   NewTopic,
+  OffsetsQuery,
   OutgoingRecord,
   PartitionBatch,
   PartitionOffsets,
   TopicDescription,
+  TopicPartitionOffsets,
 } from "./port.ts";
 
 function kafkaFor(connection: LogConnection, role: string): InstanceType<typeof Kafka> {
@@ -335,6 +338,9 @@ class KafkajsAdmin implements LogAdmin {
     });
   }
 
+  listOffsets(query: OffsetsQuery): Promise<TopicPartitionOffsets[]> {
+    return listOffsetsPerTopic(this, query);
+  }
   groupOffsets(groupId: string, topics: readonly string[]): Promise<GroupOffset[]> {
     return this.#wrap("list offsets of group", groupId, async () => {
       const fetched = await this.#admin.fetchOffsets({ groupId, topics: [...topics] });

@@ -26,12 +26,14 @@ import type {
   LogProducer,
   LogReader,
   NewTopic,
+  OffsetsQuery,
   OutgoingRecord,
   PartitionBatch,
   PartitionOffsets,
   ReadOptions,
   RecordRange,
   TopicDescription,
+  TopicPartitionOffsets,
 } from "./port.ts";
 import { positionsOf } from "./positions.ts";
 import {
@@ -661,6 +663,57 @@ class PlatformaticAdmin implements LogAdmin {
         const offset = found === undefined || found.offset < 0n ? end.high : String(found.offset);
         return { partition: end.partition, offset };
       });
+    });
+  }
+
+  listOffsets(query: OffsetsQuery): Promise<TopicPartitionOffsets[]> {
+    return this.#wrap("list offsets of", query.topics.join(","), async () => {
+      if (query.topics.length === 0) return [];
+      // One request when every topic exists; else the ones that do (a second look).
+      let topics = [...query.topics];
+      const metadata = await this.#admin.metadata({ topics }).catch(async () => {
+        const existing = new Set(await this.listTopics());
+        topics = topics.filter((t) => existing.has(t));
+        return this.#admin.metadata({ topics });
+      });
+      const wanted = topics.flatMap((topic) => {
+        const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+        if (count === 0) return [];
+        const all = Array.from({ length: count }, (_, i) => i);
+        return [{ topic, partitions: query.partitions?.(topic, count) ?? all }];
+      });
+      if (wanted.length === 0) return [];
+      // One ListOffsets per kind of offset (earliest, latest, each time), all in flight at once.
+      const kinds = [-2n, -1n, ...(query.timesMs ?? []).map((t) => BigInt(Math.floor(t)))];
+      const listed = await Promise.all(
+        kinds.map((timestamp) =>
+          this.#admin.listOffsets({
+            topics: wanted.map((w) => ({
+              name: w.topic,
+              partitions: w.partitions.map((partitionIndex) => ({ partitionIndex, timestamp })),
+            })),
+          }),
+        ),
+      );
+      const offsetOf = (kind: number, topic: string, partition: number) =>
+        listed[kind]
+          ?.find((t) => t.name === topic)
+          ?.partitions.find((p) => p.partitionIndex === partition)?.offset;
+      return wanted.flatMap((w) =>
+        w.partitions.map((partition) => {
+          const high = String(offsetOf(1, w.topic, partition) ?? 0n);
+          return {
+            topic: w.topic,
+            partition,
+            low: String(offsetOf(0, w.topic, partition) ?? 0n),
+            high,
+            atTimes: kinds.slice(2).map((_, i) => {
+              const found = offsetOf(i + 2, w.topic, partition);
+              return found === undefined || found < 0n ? high : String(found);
+            }),
+          };
+        }),
+      );
     });
   }
 

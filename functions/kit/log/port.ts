@@ -134,6 +134,25 @@ export interface PartitionOffsets {
   readonly high: string;
 }
 
+/** What {@link LogAdmin.listOffsets} looks up, for many topics at once. */
+export interface OffsetsQuery {
+  readonly topics: readonly string[];
+  /** The partitions wanted of a topic of `count` partitions (default: all of them). */
+  readonly partitions?: (topic: string, count: number) => readonly number[];
+  /** Log times (epoch ms) to turn into offsets. */
+  readonly timesMs?: readonly number[];
+}
+
+/** One partition's offsets, from {@link LogAdmin.listOffsets}. */
+export interface TopicPartitionOffsets extends PartitionOffsets {
+  readonly topic: string;
+  /**
+   * Per `timesMs` (same order), the first offset whose timestamp is at or after that time, or
+   * the high offset when there is none.
+   */
+  readonly atTimes: readonly string[];
+}
+
 export interface GroupOffset {
   readonly topic: string;
   readonly partition: number;
@@ -162,6 +181,13 @@ export interface LogAdmin {
     topic: string,
     timestampMs: number,
   ): Promise<{ partition: number; offset: string }[]>;
+  /**
+   * Low, high and time offsets of many topics' partitions in one go (where the client can: one
+   * metadata request and one ListOffsets per kind of offset, for every topic and partition), so
+   * a query pays a couple of round trips instead of a few per topic. Topics that do not exist
+   * are left out.
+   */
+  listOffsets(query: OffsetsQuery): Promise<TopicPartitionOffsets[]>;
   groupOffsets(groupId: string, topics: readonly string[]): Promise<GroupOffset[]>;
   setGroupOffsets(
     groupId: string,

@@ -1,4 +1,6 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { join } from "node:path";
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { openLocalTarget } from "../../../bin/cli/target/local.ts";
 import { aggregateStateAt } from "../../../functions/kit/log-query/aggregate-state.ts";
@@ -33,7 +35,26 @@ export interface RebuildSuiteOptions {
   readonly flushEvents: number;
   /** Queries timed per size. */
   readonly samples: number;
+  /**
+   * Keep the generated log under this session name after the run and grow it from where an
+   * earlier run with the same name left it (a 10^6 log is written once, in ~10 minutes).
+   */
+  readonly keepLog?: string;
+  /** Time the queries only (no rebuilds). */
+  readonly queriesOnly?: boolean;
 }
+
+/** What a kept log holds, so a later run can reuse and grow it. */
+interface KeptLog {
+  readonly written: number;
+  readonly startAll: number;
+  readonly endAll: number;
+  readonly largest: number;
+  readonly chunks: number;
+  readonly samples: readonly { correlationId: string; orderId: string }[];
+}
+
+const keptLogFile = (name: string) => join(".duplex", "bench", `rebuild-log-${name}.json`);
 
 interface RebuildRow {
   readonly size: number;
@@ -59,8 +80,15 @@ export async function rebuildSuite(
 ): Promise<SuiteReport> {
   const endpoints = localEndpoints();
   // The session's namespace is the bench's, so BenchLog.cleanup deletes its topics.
-  const session = await LocalSession.start({ name: log.prefix.slice(0, -1), host: false });
-  log.touch();
+  const kept: KeptLog | undefined =
+    options.keepLog !== undefined && existsSync(keptLogFile(options.keepLog))
+      ? (JSON.parse(readFileSync(keptLogFile(options.keepLog), "utf8")) as KeptLog)
+      : undefined;
+  const session = await LocalSession.start({
+    name: options.keepLog === undefined ? log.prefix.slice(0, -1) : `bench-keep-${options.keepLog}`,
+    host: false,
+  });
+  if (options.keepLog === undefined) log.touch();
   // The history is written in minutes but happened over 12 hours: its records keep their events'
   // times (CreateTime), as a live log's append times follow its events'. No saga runs here to
   // need the broker's clock (the topics' LogAppendTime).
@@ -75,41 +103,57 @@ export async function rebuildSuite(
   const writes: { size: number; events: number; ms: number }[] = [];
   const baselines: { size: number; items: number; ms: number }[] = [];
   const sizes = [...options.sizes].sort((a, b) => a - b);
-  const endAll = Date.now() - 60_000;
-  const startAll = endAll - SPAN_MS;
-  let written = 0;
+  const endAll = kept?.endAll ?? Date.now() - 60_000;
+  const startAll = kept?.startAll ?? endAll - SPAN_MS;
+  let written = kept?.written ?? 0;
+  let chunks = kept?.chunks ?? 0;
   let version = 10;
-  const samples: { correlationId: string; orderId: string }[] = [];
+  const samples: { correlationId: string; orderId: string }[] = [...(kept?.samples ?? [])];
+  const largest = kept?.largest ?? sizes[sizes.length - 1] ?? 0;
+  if ((sizes[sizes.length - 1] ?? 0) > largest) {
+    throw new Error(
+      `the kept log '${options.keepLog}' was planned up to ${largest} events; start another --keep-log name for more`,
+    );
+  }
   try {
-    for (const [index, size] of sizes.entries()) {
+    for (const size of sizes) {
       // Grow the log to `size`: this chunk covers its share of the 12 hours, after the last.
       const add = size - written;
-      const largest = sizes[sizes.length - 1] ?? size;
-      const chunkStart = startAll + (SPAN_MS * written) / largest;
-      const chunkEnd = startAll + (SPAN_MS * size) / largest;
-      progress(`rebuild: writing ${add} events (log ${written} → ${size})`);
-      const started = nowMs();
-      const history = await writeHistory(
-        session.producer,
-        {
-          events: add,
-          endMs: chunkEnd,
-          spanMs: chunkEnd - chunkStart,
-          seed: 100 + index,
-          idNamespace: `h${index}-`,
-        },
-        (n) => {
-          if (n % 100_000 < 5_000) progress(`rebuild: ${n} / ${add} written`);
-        },
-      );
-      writes.push({ size, events: history.events, ms: nowMs() - started });
-      written += history.events;
-      for (const [i, correlationId] of history.sampleCorrelationIds.entries()) {
-        const orderId = history.sampleOrderIds[i];
-        if (orderId !== undefined) samples.push({ correlationId, orderId });
+      if (add <= 0) {
+        progress(`rebuild: the kept log already holds ${written} events (≥ ${size})`);
+      } else {
+        const chunkStart = startAll + (SPAN_MS * written) / largest;
+        const chunkEnd = startAll + (SPAN_MS * size) / largest;
+        progress(`rebuild: writing ${add} events (log ${written} → ${size})`);
+        const started = nowMs();
+        const history = await writeHistory(
+          session.producer,
+          {
+            events: add,
+            endMs: chunkEnd,
+            spanMs: chunkEnd - chunkStart,
+            seed: 100 + chunks,
+            idNamespace: `h${chunks}-`,
+          },
+          (n) => {
+            if (n % 100_000 < 5_000) progress(`rebuild: ${n} / ${add} written`);
+          },
+        );
+        writes.push({ size, events: history.events, ms: nowMs() - started });
+        written += history.events;
+        chunks++;
+        for (const [i, correlationId] of history.sampleCorrelationIds.entries()) {
+          const orderId = history.sampleOrderIds[i];
+          if (orderId !== undefined) samples.push({ correlationId, orderId });
+        }
+        if (options.keepLog !== undefined) {
+          mkdirSync(join(".duplex", "bench"), { recursive: true });
+          const state: KeptLog = { written, startAll, endAll, largest, chunks, samples };
+          writeFileSync(keptLogFile(options.keepLog), `${JSON.stringify(state)}\n`);
+        }
       }
 
-      for (const projection of projections) {
+      for (const projection of options.queriesOnly === true ? [] : projections) {
         const declaration = functionDeclarations.find(
           (d) => d.name === `${projection.name}-projector`,
         );
@@ -152,7 +196,7 @@ export async function rebuildSuite(
           });
         }
       }
-      if (size <= options.dynamoMax) {
+      if (size <= options.dynamoMax && options.queriesOnly !== true) {
         baselines.push({ size: written, ...(await rawBatchWrites(session, 20_000)) });
       }
 
@@ -190,7 +234,11 @@ export async function rebuildSuite(
     }
   } finally {
     await target.close();
-    await session.stop({ deleteTopics: true });
+    // A kept log keeps its session description too, for `npx duplex trace --session ...`.
+    await session.stop({
+      deleteTopics: options.keepLog === undefined,
+      keepDescription: options.keepLog !== undefined,
+    });
   }
 
   const baselineAt = (size: number) => baselines.find((b) => b.size === size);

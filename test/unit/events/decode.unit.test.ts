@@ -34,6 +34,20 @@ describe("decodeEvent", () => {
     expect(error.message).toMatch(/envelope field 'occurredAt': expected an ISO-8601 timestamp/);
   });
 
+  it("rejects a bad value of a repeating attribute after good ones were remembered", () => {
+    // Type, version, source and aggregate type are checked once per value and remembered.
+    const good = asPlain(sampleEvent("OrderCancelled"));
+    decodeEvent(good);
+    decodeEvent(good);
+    const error = catchError(() => decodeEvent({ ...good, source: "aws.orders" }));
+    expect(error).toBeInstanceOf(InvalidEnvelopeFieldError);
+    expect(error.message).toMatch(/envelope field 'source'/);
+    expect(catchError(() => decodeEvent({ ...good, eventVersion: 0 }))).toBeInstanceOf(
+      InvalidEnvelopeFieldError,
+    );
+    expect(decodeEvent(good)).toEqual(good);
+  });
+
   it("rejects an unknown event type", () => {
     const plain = { ...asPlain(sampleEvent("OrderCancelled")), eventType: "OrderTeleported" };
     const error = catchError(() => decodeEvent(plain));
