@@ -132,7 +132,7 @@ Examples:
             return EXIT.ok;
           }
           await startReplay(target, name, window, commands).catch((error: unknown) => {
-            throw target.emulator === "localstack" && httpStatus(error) === 500
+            throw target.emulator === "localstack" && localStackReplayFailed(error)
               ? new RefusedError(
                   "LocalStack 4.14.0 cannot replay this archive: StartReplay answers HTTP 500 once the archive holds an event (docs/local-parity.md)",
                   {
@@ -476,6 +476,16 @@ function localReplayNote(target: Target): string | undefined {
   }
 }
 
-function httpStatus(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+/**
+ * Whether LocalStack's StartReplay failed as docs/local-parity.md describes: HTTP 500; or, when
+ * the SDK retried that 500, `ResourceAlreadyExistsException`, since LocalStack records the replay
+ * (left STARTING) before it fails, so the retry finds the name taken.
+ */
+export function localStackReplayFailed(error: unknown): boolean {
+  const { name, $metadata } = error as {
+    name?: string;
+    $metadata?: { httpStatusCode?: number; attempts?: number };
+  };
+  if ($metadata?.httpStatusCode === 500) return true;
+  return name === "ResourceAlreadyExistsException" && ($metadata?.attempts ?? 1) > 1;
 }
