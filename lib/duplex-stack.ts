@@ -8,6 +8,7 @@ import { allEventDefinitions } from "../events/registry.ts";
 import type { ResolvedTopic } from "../events/topics.ts";
 import { topicsFor } from "../events/topics.ts";
 import type { FunctionDeclaration } from "../functions/kit/declarations.ts";
+import { publishesToTheLog } from "../functions/kit/declarations.ts";
 import { functionDeclarations } from "../functions/registry.ts";
 import { declaration as sagaSweeper } from "../functions/saga-sweeper/function.ts";
 import { DuplexTables } from "./data.ts";
@@ -245,6 +246,7 @@ export class DuplexStack extends Stack {
         name: f.declaration.name,
         function: f.function,
         readsTheLog: f.declaration.trigger.kind === "log",
+        publishesToTheLog: publishesToTheLog(f.declaration),
       })),
       commands: this.fastLane.allChannels().map((c) => ({ command: c.command, queue: c.queue })),
       sagaSweeper: sagaSweeper.name,

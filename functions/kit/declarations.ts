@@ -384,6 +384,20 @@ export function sqsMaximumConcurrency(declaration: FunctionDeclaration): number 
   return Math.min(1_000, Math.max(2, Math.floor(declaration.concurrency.reserved / queues)));
 }
 
+/**
+ * Whether the function publishes events to the log (`produce` access, through the runtime's
+ * publisher, which emits `LogPublishRefused` when the log does not acknowledge within the retry
+ * budget). The operators' tool appends with `operate` access and answers its caller directly.
+ *
+ * @example
+ * ```ts
+ * functionDeclarations.filter(publishesToTheLog).map((d) => d.name); // ["command-api", "order-commands", ...]
+ * ```
+ */
+export function publishesToTheLog(declaration: FunctionDeclaration): boolean {
+  return declaration.resources.some((r) => r.kind === "log" && r.access === "produce");
+}
+
 /** Environment variable that carries a table's name to a function. */
 export function tableEnvVar(table: TableName): string {
   return `DUPLEX_TABLE_${table.toUpperCase().replaceAll("-", "_")}`;

@@ -134,6 +134,20 @@ export class AlarmFactory {
     });
   }
 
+  /**
+   * Fires as soon as a function's publisher refused events: the log did not acknowledge them
+   * within the retry budget. Callers were told (503, `PublishRefusedError`) and retry, so nothing
+   * acknowledged is lost, but the log is out of reach for that function.
+   */
+  logPublishRefused(functionName: string, refused: IMetric): Alarm {
+    return this.threshold({
+      id: `log-publish-refused-${functionName}`,
+      metric: refused,
+      threshold: 0,
+      description: `${functionName}'s publisher refused events: the log did not acknowledge them within DUPLEX_PUBLISH_RETRY_BUDGET_SECONDS (brokers down, under min ISR, or cut off from the function). Nothing refused reached the fast lane; callers retry. Check the msk-* alarms, npx duplex topics and npx duplex lag; see docs/runbook.md, "the log refuses publishes".`,
+    });
+  }
+
   /** Fires when the cluster reports no active controller for 5 minutes (or reports nothing). */
   noActiveController(controllers: IMetric): Alarm {
     return this.threshold({

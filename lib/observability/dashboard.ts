@@ -32,6 +32,12 @@ export interface WatchedFunction {
   readonly function: IFunction;
   /** True when MSK event source mappings invoke it (it has an `OffsetLag`). */
   readonly readsTheLog: boolean;
+  /**
+   * True when it may append to the log (its publisher emits `LogPublishRefused`).
+   *
+   * @default false
+   */
+  readonly publishesToTheLog?: boolean;
 }
 
 /** A consumer group to watch: one MSK event source mapping (function × topic). */
@@ -255,6 +261,9 @@ export class DuplexObservability extends Construct {
           Duration.minutes(5),
         ),
       );
+    }
+    for (const fn of props.functions.filter((f) => f.publishesToTheLog === true)) {
+      this.alarms.logPublishRefused(fn.name, own5m.logPublishRefused(fn.name));
     }
     this.logInDanger = [
       this.alarms.noActiveController(msk.activeControllerCount()),

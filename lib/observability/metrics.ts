@@ -468,6 +468,7 @@ export class MappingMetricFactory {
  * @example
  * ```ts
  * new DuplexMetricFactory().deadLettered("order-saga");
+ * new DuplexMetricFactory().logPublishRefused("command-api");
  * ```
  */
 export class DuplexMetricFactory {
@@ -488,9 +489,22 @@ export class DuplexMetricFactory {
    * undecodable record to the `dead-letters` topic; the fast-lane adapter to its queue's DLQ).
    */
   deadLettered(functionName: string): Metric {
+    return this.metric("DeadLettered", functionName);
+  }
+
+  /**
+   * Events whose publish the function's publisher refused: the log did not acknowledge them within
+   * the retry budget (`DUPLEX_PUBLISH_RETRY_BUDGET_SECONDS`), so nothing of the call reached the
+   * fast lane and the caller got a `PublishRefusedError` (counted per event, not per call).
+   */
+  logPublishRefused(functionName: string): Metric {
+    return this.metric("LogPublishRefused", functionName);
+  }
+
+  private metric(metricName: string, functionName: string): Metric {
     return new Metric({
       namespace: this.namespace,
-      metricName: "DeadLettered",
+      metricName,
       dimensionsMap: { service: functionName },
       statistic: "Sum",
       period: this.period,

@@ -82,10 +82,18 @@ export function localResourceNames(options: {
   commands: readonly CriticalCommandName[];
 }): LocalResourceNames {
   const { prefix } = options;
+  // EventBridge archive names are at most 48 characters: `-fast-lane-archive` made the drill
+  // `handler-fail-every-nth` (prefix `duplex-drill-handler-fail-every-nth`) fail to provision.
+  const archiveName = `${prefix}-archive`;
+  if (archiveName.length > 48) {
+    throw new Error(
+      `the local resource prefix '${prefix}' is too long: its archive name '${archiveName}' has ${archiveName.length} characters, EventBridge allows 48 (use a shorter session name)`,
+    );
+  }
   return {
     prefix,
     eventBusName: `${prefix}-fast-lane`,
-    archiveName: `${prefix}-fast-lane-archive`,
+    archiveName,
     tables: Object.fromEntries(TABLES.map((t) => [t, `${prefix}-${t}`])) as Record<
       TableName,
       string

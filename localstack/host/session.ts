@@ -311,9 +311,10 @@ export class LocalSession {
         .send(new DeleteRuleCommand({ Name: rule.Name, EventBusName: bus }))
         .catch(() => undefined);
     }
-    await events
-      .send(new DeleteArchiveCommand({ ArchiveName: `${bus}-archive` }))
-      .catch(() => undefined);
+    // The archive's name (`localResourceNames`), and the one sessions had before it was shortened.
+    for (const archive of [`${prefix}archive`, `${bus}-archive`]) {
+      await events.send(new DeleteArchiveCommand({ ArchiveName: archive })).catch(() => undefined);
+    }
     await events.send(new DeleteEventBusCommand({ Name: bus })).catch(() => undefined);
     rmSync(join(sessionsDir, `${name}.json`), { force: true });
   }

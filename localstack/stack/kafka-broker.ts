@@ -340,13 +340,15 @@ export async function stopBroker(id: number, options: { hard?: boolean } = {}): 
 }
 
 /**
- * Starts one stopped broker of the running stack again and waits until the cluster lists it.
+ * Starts one stopped broker of the running stack again and waits until it answers itself and
+ * lists itself. Asking the other brokers is not enough: with the controller quorum lost (2 of 3
+ * combined nodes killed) nobody fences the dead ones, so the survivors list them all along.
  *
  * @throws {StackStateError} when the stack is not up or has no such node.
  * @throws {StartupError} when it exits or is not listed within `timeoutMs`.
  */
 export async function startBroker(id: number, options: { timeoutMs?: number } = {}): Promise<void> {
-  const { node, brokers, heap } = runningNode(id);
+  const { node, heap } = runningNode(id);
   checkJava();
   if (!existsSync(join(node.dataDir, "meta.properties")) || !existsSync(node.propertiesFile)) {
     throw new StackStateError(`Kafka node ${id} has no formatted storage`, {
@@ -354,5 +356,6 @@ export async function startBroker(id: number, options: { timeoutMs?: number } = 
     });
   }
   const { pid } = await startNode(node, heap);
-  await waitForBrokers(brokers, [id], [{ name: node.name, pid }], options.timeoutMs ?? 120_000);
+  const own = [`127.0.0.1:${node.clientPort}`];
+  await waitForBrokers(own, [id], [{ name: node.name, pid }], options.timeoutMs ?? 120_000);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { topicsFor } from "../../events/topics.ts";
+import { publishesToTheLog } from "../../functions/kit/declarations.ts";
 import { functionDeclarations } from "../../functions/registry.ts";
 import { MskMetricFactory } from "../../lib/observability/metrics.ts";
 import { logMappings } from "../../lib/routes.ts";
@@ -179,6 +180,32 @@ describe("DuplexObservability", () => {
     }
   });
 
+  it("alarms on the log refusing publishes, for every function that publishes to the log and for no other", () => {
+    const publishers = functionDeclarations.filter(publishesToTheLog);
+    expect(publishers.map((d) => d.name)).toEqual(
+      expect.arrayContaining(["command-api", "order-commands", "order-saga", "outbox-sweeper"]),
+    );
+    for (const d of publishers) {
+      const alarm = alarmNamed(`log-publish-refused-${d.name}`);
+      expect(alarm).toMatchObject({
+        Namespace: "Duplex",
+        MetricName: "LogPublishRefused",
+        Dimensions: [{ Name: "service", Value: d.name }],
+        Stat: "Sum",
+        Threshold: 0,
+        ComparisonOperator: "GreaterThanThreshold",
+        EvaluationPeriods: 1,
+        TreatMissingData: "notBreaching",
+      });
+      expect(asArray(alarm.AlarmActions as unknown[])).toHaveLength(1);
+      expect(String(alarm.AlarmDescription)).toMatch(/retry budget|RETRY_BUDGET.*runbook/s);
+    }
+    const refusalAlarms = alarms.filter((a) =>
+      String(a.AlarmName).startsWith("duplex-dev-log-publish-refused-"),
+    );
+    expect(refusalAlarms).toHaveLength(publishers.length);
+  });
+
   it("alarms on broker health with DEFAULT-level (free) metrics", () => {
     expect(settings.eventLog.enhancedMonitoring).toBe("DEFAULT");
     expect(alarmNamed("msk-no-active-controller")).toMatchObject({
@@ -260,11 +287,13 @@ describe("DuplexObservability", () => {
 
   it("has exactly the alarms above", () => {
     const logReaders = new Set(mappings.map((m) => m.handler.name)).size;
+    const logWriters = functionDeclarations.filter(publishesToTheLog).length;
     expect(alarms).toHaveLength(
       // + the HTTP API's 5xx, latency and 4xx-rate alarms, + SagaDeadlinesForced
       deadLetterQueues.length +
         2 * mappings.length +
         2 * logReaders +
+        logWriters +
         4 +
         2 * functionDeclarations.length +
         4,
