@@ -65,7 +65,8 @@ export const drillCatalog: readonly DrillInfo[] = [
   },
   {
     name: "emulator-freeze",
-    description: "SIGSTOP of the AWS emulator (moto: EventBridge, SQS) for 15 s, then SIGCONT",
+    description:
+      "SIGSTOP of the AWS emulator the stack runs (moto or LocalStack: EventBridge, SQS) for 15 s, then SIGCONT",
     brokers: [1, 3],
     proves:
       "a frozen fast lane delays commands but loses none: the log keeps them, the fast lane resumes, the reconciler covers what was refused",

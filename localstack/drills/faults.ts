@@ -4,6 +4,7 @@ import {
   busiestLeader,
   freezeComponent,
   type KafkaProxies,
+  runningEmulatorComponent,
   type StackComponent,
   startBroker,
   stopBroker,
@@ -189,7 +190,7 @@ export const faultActions: Readonly<Record<DrillName, FaultAction>> = {
   "two-brokers-down": (context) =>
     killBrokers(context, [2, 3], 20_000, "2 of 3 brokers (below min ISR 2)"),
 
-  "emulator-freeze": (context) => freeze(context, "moto", 15_000),
+  "emulator-freeze": (context) => freeze(context, runningEmulatorComponent(), 15_000),
 
   "dynamodb-freeze": (context) => freeze(context, "dynamodb", 15_000),
 

@@ -12,16 +12,32 @@ import { dynamodbPid } from "./dynamodb-local.ts";
 import { StackStateError } from "./errors.ts";
 import { runningPid } from "./kafka-broker.ts";
 import { kafkaNodes } from "./kafka-config.ts";
+import { localstackPid } from "./localstack-emulator.ts";
 import { motoPid } from "./moto.ts";
 import { readState } from "./state.ts";
 
-/** A process of the stack: `moto`, `dynamodb`, or a Kafka node `kafka-<id>`. */
-export type StackComponent = "moto" | "dynamodb" | `kafka-${number}`;
+/** A process of the stack: `moto`, `localstack`, `dynamodb`, or a Kafka node `kafka-<id>`. */
+export type StackComponent = "moto" | "localstack" | "dynamodb" | `kafka-${number}`;
+
+/** The AWS emulator the running stack runs itself (`moto` or `localstack`), as a component. */
+export function runningEmulatorComponent(): "moto" | "localstack" {
+  const state = readState();
+  if (state !== undefined && !state.awsManaged) {
+    throw new StackStateError(
+      "the stack runs no AWS emulator of its own (AWS_ENDPOINT_URL is set)",
+      {
+        hint: "unset AWS_ENDPOINT_URL so the stack runs moto or LocalStack itself",
+      },
+    );
+  }
+  return state?.emulator ?? "moto";
+}
 
 /** The pid (and process group) of a running component. */
 export function componentPid(name: StackComponent): number {
   let pid: number | undefined;
   if (name === "moto") pid = motoPid();
+  else if (name === "localstack") pid = localstackPid();
   else if (name === "dynamodb") pid = dynamodbPid();
   else {
     const state = readState();

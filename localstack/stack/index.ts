@@ -45,6 +45,7 @@ export {
   activeController,
   busiestLeader,
   freezeComponent,
+  runningEmulatorComponent,
   type StackComponent,
   thawComponent,
 } from "./faults.ts";

@@ -1,5 +1,6 @@
 /**
- * The `emulator-freeze` drill (`npm run drill -- emulator-freeze`): moto (EventBridge, SQS) frozen
+ * The `emulator-freeze` drill (`npm run drill -- emulator-freeze`): the AWS emulator the stack runs
+ * (moto, or LocalStack with DUPLEX_EMULATOR=localstack: EventBridge, SQS) frozen
  * with SIGSTOP for 15 s under the order workload. It must end with the history check and the
  * invariants clean. Disturbs the shared stack while it runs: the int project runs files one at a
  * time.
