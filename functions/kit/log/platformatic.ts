@@ -3,7 +3,6 @@ import {
   ConfigResourceTypes,
   Consumer,
   compatibilityPartitioner,
-  findErrorBy,
   type Message,
   type MessageToProduce,
   ProduceAcks,
@@ -83,23 +82,6 @@ function toIncoming(message: Message<Buffer, Buffer, Buffer, Buffer>): IncomingR
 
 type OutgoingMessage = MessageToProduce<string, Buffer, string, string>;
 
-/**
- * Whether the broker forgot this producer's id or refuses its sequence numbers (anywhere in the
- * client's error tree): the producer must be replaced, retrying on it fails again.
- *
- * @example
- * ```ts
- * producerStateLost(new ProtocolError("OUT_OF_ORDER_SEQUENCE_NUMBER")); // true
- * ```
- */
-export function producerStateLost(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return (
-    findErrorBy(error, "apiId", "OUT_OF_ORDER_SEQUENCE_NUMBER") !== null ||
-    findErrorBy(error, "apiId", "UNKNOWN_PRODUCER_ID") !== null
-  );
-}
-
 /** A producer younger than this is not reset again. */
 const RESET_AT_MOST_EVERY_MS = 5_000;
 
@@ -152,10 +134,6 @@ class PlatformaticProducer implements LogProducer {
   async reset(): Promise<void> {
     // Concurrent publishes that timed out together reset once, not once each.
     if (Date.now() - this.#createdAt < RESET_AT_MOST_EVERY_MS) return;
-    await this.#replace();
-  }
-
-  async #replace(): Promise<void> {
     const stale = this.#producer;
     this.#producer = this.#create();
     this.#createdAt = Date.now();
@@ -176,12 +154,6 @@ class PlatformaticProducer implements LogProducer {
     try {
       result = await producer.send({ messages });
     } catch (error) {
-      // The broker no longer accepts this producer id's sequence (a batch that timed out left a
-      // gap): the library re-initialises once per send, but concurrent sends race it and every
-      // later one is refused. A new producer starts a new id from sequence 0; the publisher
-      // sends again on it. Seen after two-brokers-down: OutOfOrderSequenceException on the
-      // shop front's producers for a minute after the brokers were back.
-      if (producer === this.#producer && producerStateLost(error)) await this.#replace();
       throw new LogPublishError([...new Set(records.map((r) => r.topic))], { cause: error });
     }
     // The broker answers with the base offset of each partition's batch; the records of one
