@@ -5,8 +5,11 @@
  * producer), each key strictly one event after another; meanwhile a broker is killed (SIGKILL, a
  * crash) and started again — the only broker in single mode, the leader of most of the topic's
  * partitions in cluster mode (RF 3, min ISR 2). Afterwards every event whose publish resolved must
- * be in the topic, once, in per-key order, publishing must work again, and the host's projector
- * must have caught up with everything in the topic, once.
+ * be in the topic in per-key order, publishing must work again, and the host's projector must have
+ * applied everything in the topic once. The log itself is at least once (docs/architecture.md,
+ * "State and events"): a send that failed although the broker wrote it (its answer lost with the
+ * broker) is sent again by the publisher's retry, so an event may stand twice — but only right
+ * behind itself, since each key publishes one event after another; the projector skips the repeat.
  *
  * THIS DISTURBS EVERYONE ON THE SHARED BROKER: keep it the only test in this file, run the file
  * alone and once. `DUPLEX_RESTART_HARD=0` restarts cleanly (SIGTERM) instead of killing;
@@ -166,10 +169,12 @@ describe("Kafka broker restart mid-publish", () => {
     // Everything is measured first and reported, then asserted (this test runs once).
     const missing = acked.filter((o) => !logged.has(o.eventId)).map((o) => `${o.key}#${o.seq}`);
     const duplicated = [...logged].filter(([, n]) => n > 1).map(([id]) => id);
+    // A retried send repeats its event right behind the first copy; a repeat anywhere else, or a
+    // later event before an earlier one, breaks per-key order.
     const outOfOrder = productIds.filter((productId) => {
-      const seqs = onLog
-        .filter((e) => e.aggregateId === productId)
-        .map((e) => (e.data as { quantity: number }).quantity);
+      const ids = onLog.filter((e) => e.aggregateId === productId);
+      const runs = ids.filter((e, i) => i === 0 || e.eventId !== ids[i - 1]?.eventId);
+      const seqs = runs.map((e) => (e.data as { quantity: number }).quantity);
       return seqs.some((seq, i) => i > 0 && seq <= (seqs[i - 1] ?? 0));
     });
     const failedButLogged = failed.filter((o) => logged.has(o.eventId)).length;
@@ -185,7 +190,7 @@ describe("Kafka broker restart mid-publish", () => {
       await waitForConsumers(session, "inventory-events", 120_000);
       const readModels = session.readModels();
       for (const productId of productIds) {
-        const expected = onLog
+        const expected = [...new Map(onLog.map((e) => [e.eventId, e])).values()]
           .filter((e) => e.aggregateId === productId)
           .reduce((n, e) => n + (e.data as { quantity: number }).quantity, 0);
         const view = await readModels.get("inventory-levels", productId);
@@ -204,9 +209,9 @@ describe("Kafka broker restart mid-publish", () => {
       );
     }
 
-    // Every acknowledged event is in the log, once, in per-key order; the projector applied it.
+    // Every acknowledged event is in the log in per-key order (a repeat only right behind itself);
+    // the projector applied each event once.
     expect(missing).toEqual([]);
-    expect(duplicated).toEqual([]);
     expect(outOfOrder).toEqual([]);
     expect(projected).toEqual([]);
   }, 300_000);
