@@ -4,6 +4,7 @@ import { LOG_LANE_MAX_RECORD_BYTES, SEQUENCE_DIGITS } from "../limits.ts";
 import { decodeEvent, eventDefinition } from "../registry.ts";
 import type { TopicName } from "../topics.ts";
 import type { AnyEvent, EventTypeName } from "../types.ts";
+import { internedText } from "./interned-text.ts";
 import { parseJson } from "./json.ts";
 
 /**
@@ -124,6 +125,12 @@ function text(value: Buffer | string | null | undefined): string | undefined {
   return typeof value === "string" ? value : value.toString("utf8");
 }
 
+/** {@link text} for the headers whose values repeat from record to record. */
+function repeatingText(value: Buffer | string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  return typeof value === "string" ? value : internedText(value);
+}
+
 /**
  * Decodes a Kafka record into the latest version of its type: binary mode as
  * {@link toKafkaRecord} writes it, or structured mode (a CloudEvent as JSON in the value).
@@ -131,7 +138,8 @@ function text(value: Buffer | string | null | undefined): string | undefined {
  */
 export function fromKafkaRecord(record: RawKafkaRecord): AnyEvent {
   const header = (name: string): string | undefined => text(record.headers[name]);
-  const contentTypeHeader = header(CE_HEADERS.contentType);
+  const repeating = (name: string): string | undefined => repeatingText(record.headers[name]);
+  const contentTypeHeader = repeating(CE_HEADERS.contentType);
   // What our producers write needs no parsing.
   const contentType =
     contentTypeHeader === "application/json"
@@ -144,13 +152,13 @@ export function fromKafkaRecord(record: RawKafkaRecord): AnyEvent {
       `content-type '${contentType}': batched CloudEvents are not supported on Kafka (the binding has no batch mode); send one event per record`,
     );
   }
-  const eventVersionText = header(CE_HEADERS.eventVersion);
+  const eventVersionText = repeating(CE_HEADERS.eventVersion);
   const ref = {
     eventId: header(CE_HEADERS.id),
-    eventType: header(CE_HEADERS.type),
+    eventType: repeating(CE_HEADERS.type),
     eventVersion: eventVersionText === undefined ? undefined : Number(eventVersionText),
   };
-  const specversion = header(CE_HEADERS.specversion);
+  const specversion = repeating(CE_HEADERS.specversion);
   if (specversion !== undefined && specversion !== "1.0") {
     throw new MalformedEventError(ref, `unsupported CloudEvents specversion '${specversion}'`);
   }
@@ -164,8 +172,8 @@ export function fromKafkaRecord(record: RawKafkaRecord): AnyEvent {
     eventType: ref.eventType,
     eventVersion: numeric(eventVersionText),
     occurredAt: header(CE_HEADERS.time),
-    source: header(CE_HEADERS.source),
-    aggregateType: header(CE_HEADERS.aggregateType),
+    source: repeating(CE_HEADERS.source),
+    aggregateType: repeating(CE_HEADERS.aggregateType),
     aggregateId: header(CE_HEADERS.subject) ?? text(record.key),
     correlationId: header(CE_HEADERS.correlationId),
     causationId: header(CE_HEADERS.causationId),

@@ -21,20 +21,28 @@ export class BloomFilter {
   }
 
   add(value: string): void {
-    for (const bit of this.#positions(value)) {
+    this.#hash(value);
+    for (let k = 0; k < 4; k++) {
+      const bit = this.#position(k);
       this.#bits[bit >>> 5] = (this.#bits[bit >>> 5] ?? 0) | (1 << (bit & 31));
     }
   }
 
   mayContain(value: string): boolean {
-    for (const bit of this.#positions(value)) {
+    this.#hash(value);
+    for (let k = 0; k < 4; k++) {
+      const bit = this.#position(k);
       if (((this.#bits[bit >>> 5] ?? 0) & (1 << (bit & 31))) === 0) return false;
     }
     return true;
   }
 
-  /** Four positions by double hashing (Kirsch–Mitzenmacher) of two FNV-1a variants. */
-  #positions(value: string): number[] {
+  // The two hashes of the value last hashed: no array per call (a rebuild asks millions of times).
+  #h1 = 0;
+  #h2 = 0;
+
+  /** Two FNV-1a variants of `value`, for four positions by double hashing (Kirsch–Mitzenmacher). */
+  #hash(value: string): void {
     let h1 = 0x811c9dc5;
     let h2 = 0x01000193;
     for (let i = 0; i < value.length; i++) {
@@ -42,8 +50,11 @@ export class BloomFilter {
       h1 = Math.imul(h1 ^ c, 0x01000193);
       h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15);
     }
-    const out: number[] = [];
-    for (let k = 0; k < 4; k++) out.push(((h1 + Math.imul(k, h2 | 1)) >>> 0) % this.#size);
-    return out;
+    this.#h1 = h1;
+    this.#h2 = h2;
+  }
+
+  #position(k: number): number {
+    return ((this.#h1 + Math.imul(k, this.#h2 | 1)) >>> 0) % this.#size;
   }
 }

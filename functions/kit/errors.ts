@@ -124,6 +124,21 @@ export class RebuildWriteError extends Error {
 }
 
 /** A rebuild made no progress for longer than its stall timeout. */
+/**
+ * The rebuild's reading thread failed: the log could not be read, or the thread died. The
+ * worker's own error (its name, message and stack) is the `cause`.
+ */
+export class RebuildReadError extends Error {
+  readonly retryable = true;
+  constructor(projection: string, version: number, what: string, options?: { cause?: unknown }) {
+    super(
+      `rebuild of ${projection} v${version}: its reading thread ${what}; resume it from its checkpoint`,
+      options,
+    );
+    this.name = "RebuildReadError";
+  }
+}
+
 export class RebuildStalledError extends Error {
   readonly retryable = true;
   constructor(projection: string, version: number, stalledMs: number, remaining: number) {

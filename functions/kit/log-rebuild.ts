@@ -1,13 +1,20 @@
-import { CE_HEADERS, fromKafkaRecord } from "../../events/codecs/kafka.ts";
 import type { EventEnvelope } from "../../events/envelope.ts";
-import { EventError } from "../../events/errors.ts";
 import { BloomFilter } from "./bloom.ts";
 import { RebuildStalledError } from "./errors.ts";
 import type { LogAdmin, LogClient, LogReader, RecordRange } from "./log/port.ts";
 import type { Projection } from "./projector.ts";
 import { FLUSH_ATTRIBUTE } from "./read-models.ts";
+import type { DecodedRecord } from "./rebuild-decode.ts";
+import { readInline, readOnWorker, workerWorthIt } from "./rebuild-reader.ts";
 import type { RebuildCheckpoint, RebuildItems } from "./view-batch-store.ts";
-import { type FoldPlan, foldPlan, type ItemKey, type ItemState, planFold } from "./view-fold.ts";
+import {
+  type FoldPlan,
+  foldPlan,
+  type ItemKey,
+  type ItemState,
+  itemKeyOf,
+  planFold,
+} from "./view-fold.ts";
 
 /** Progress of a rebuild, reported as it goes (and stored with each checkpoint). */
 export interface RebuildProgress {
@@ -31,6 +38,8 @@ export interface RebuildProgress {
   readonly itemsWritten: number;
   /** Set when this run resumed from a checkpoint: the records it held. */
   readonly resumedAt?: number | undefined;
+  /** Whether the records were read and decoded on a worker thread (the latest read, if any). */
+  readonly readOnWorker: boolean;
 }
 
 export interface LogRebuildOptions {
@@ -54,12 +63,14 @@ export interface LogRebuildOptions {
   readonly stallTimeoutMs?: number;
   readonly onProgress?: (progress: RebuildProgress) => void;
   readonly signal?: AbortSignal;
-}
-
-interface Buffered {
-  readonly offset: bigint;
-  /** `null`: a record the projection does not read; `undefined`: not a catalog event. */
-  readonly event: EventEnvelope | null | undefined;
+  /**
+   * Read and decode on a worker thread while this one folds and writes: `auto` when there is a
+   * second core, the log client can be opened on another thread (`log.connection`) and a read
+   * spans at least `WORKER_MIN_RECORDS` (50,000) records.
+   *
+   * @default "auto"
+   */
+  readonly readOnWorker?: boolean | "auto";
 }
 
 /** Interrupted through the options' abort signal. */
@@ -99,11 +110,16 @@ export class LogRebuild {
   readonly #low: Map<string, bigint>;
   #inflight: RebuildCheckpoint["inflight"];
   #flush: number;
-  /** Items known to be absent (`null`) or their state, most recently used last. */
-  readonly #cache = new Map<string, ItemState | null>();
+  /**
+   * Items known to be absent (`null`) or their state, in two generations: an item is remembered in
+   * the young one; once that holds half of `cacheItems` (checked between flushes), it becomes the
+   * old one and the old one is dropped. Every item a flush reads or changes is remembered again, so the items in use stay.
+   */
+  #young = new Map<string, ItemState | null>();
+  #old = new Map<string, ItemState | null>();
   /** On a fresh version: every item ever written (so an item not in it needs no read). */
   readonly #written: BloomFilter | undefined;
-  readonly #buffer = new Map<string, Buffered[]>();
+  readonly #buffer = new Map<string, DecodedRecord[]>();
   #buffered = 0;
   readonly #reader: LogReader;
   #reading: Promise<void> | undefined;
@@ -121,6 +137,7 @@ export class LogRebuild {
   #duplicates = 0;
   #skipped = 0;
   #lastReport = 0;
+  #readOnWorker = false;
 
   private constructor(
     options: LogRebuildOptions,
@@ -231,6 +248,7 @@ export class LogRebuild {
       flush: this.#flush,
       itemsWritten: this.#o.items.stats.itemsWritten,
       resumedAt: this.#resumedAt,
+      readOnWorker: this.#readOnWorker,
     };
   }
 
@@ -271,55 +289,57 @@ export class LogRebuild {
     }
     if (ranges.length === 0) return;
     const types = this.#o.projection.eventTypes as ReadonlySet<string>;
-    this.#reading = this.#reader
-      .read(
-        ranges,
-        async (batch) => {
-          const key = `${batch.topic}:${batch.partition}`;
-          const queue = this.#buffer.get(key) ?? [];
-          this.#buffer.set(key, queue);
-          for (const record of batch.records) {
-            const type = record.headers[CE_HEADERS.type]?.toString("utf8");
-            let event: Buffered["event"] = null;
-            if (type === undefined || types.has(type)) {
-              try {
-                event = fromKafkaRecord(record);
-              } catch (error) {
-                // What the live projector dead-letters (not a catalog event), the rebuild skips.
-                if (!(error instanceof EventError)) throw error;
-                event = undefined;
-              }
-            }
-            queue.push({ offset: BigInt(record.offset), event });
-            this.#buffered++;
-          }
-          this.#lastProgressAt = Date.now();
-          this.#wake();
-          while (this.#buffered >= this.#bufferEvents && !this.#closed) {
-            await new Promise<void>((resolve) => {
-              this.#spaceWaiters.push(resolve);
-            });
-          }
-        },
-        { signal: this.#abort.signal },
-      )
-      .then(
-        () => {
-          this.#reading = undefined;
-          this.#wake();
-        },
-        (error: unknown) => {
-          this.#reading = undefined;
-          this.#failure = error;
-          this.#wake();
-        },
-      );
+    const onDecoded = async (
+      topic: string,
+      partition: number,
+      records: readonly DecodedRecord[],
+    ) => {
+      const key = `${topic}:${partition}`;
+      let queue = this.#buffer.get(key);
+      if (queue === undefined) {
+        queue = [];
+        this.#buffer.set(key, queue);
+      }
+      for (const record of records) queue.push(record);
+      this.#buffered += records.length;
+      this.#lastProgressAt = Date.now();
+      this.#wake();
+      while (this.#buffered >= this.#bufferEvents && !this.#closed) {
+        await new Promise<void>((resolve) => {
+          this.#spaceWaiters.push(resolve);
+        });
+      }
+    };
+    const records = ranges.reduce((n, r) => n + Number(r.to - r.from), 0);
+    const connection = this.#o.log.connection;
+    const onWorker =
+      this.#o.readOnWorker === true
+        ? connection !== undefined
+        : this.#o.readOnWorker !== false && workerWorthIt(connection, records);
+    this.#readOnWorker = onWorker;
+    const signal = this.#abort.signal;
+    const { name, version } = { name: this.#o.projection.name, version: this.#o.version };
+    this.#reading = (
+      onWorker && connection !== undefined
+        ? readOnWorker(connection, ranges, types, name, version, onDecoded, signal)
+        : readInline(this.#reader, ranges, types, onDecoded, signal)
+    ).then(
+      () => {
+        this.#reading = undefined;
+        this.#wake();
+      },
+      (error: unknown) => {
+        this.#reading = undefined;
+        this.#failure = error;
+        this.#wake();
+      },
+    );
   }
 
   #lastBuffered(key: string): bigint | undefined {
     const queue = this.#buffer.get(key);
     const last = queue?.[queue.length - 1];
-    return last === undefined ? undefined : last.offset + 1n;
+    return last === undefined ? undefined : BigInt(last.offset + 1);
   }
 
   #bufferedReaches(to: Readonly<Record<string, string>>): boolean {
@@ -358,23 +378,23 @@ export class LogRebuild {
     const taken = new Map<string, number>();
     let records = 0;
     for (const [key, queue] of this.#buffer) {
-      const end = inflight === undefined ? undefined : BigInt(inflight.to[key] ?? "-1");
+      const end = inflight === undefined ? undefined : Number(inflight.to[key] ?? "-1");
       // A redo takes exactly its records; a new flush at most `flushEvents` (prefixes per partition).
       const limit = end === undefined ? this.#flushEvents - records : queue.length;
       let n = 0;
       while (
         n < queue.length &&
         n < limit &&
-        (end === undefined || (queue[n] as Buffered).offset < end)
+        (end === undefined || (queue[n] as DecodedRecord).offset < end)
       )
         n++;
       if (n === 0) continue;
       for (let i = 0; i < n; i++) {
-        const event = (queue[i] as Buffered).event;
+        const event = (queue[i] as DecodedRecord).event;
         if (event === undefined) this.#skipped++;
         else if (event !== null) events.push(event);
       }
-      to[key] = String((queue[n - 1] as Buffered).offset + 1n);
+      to[key] = String((queue[n - 1] as DecodedRecord).offset + 1);
       taken.set(key, n);
       records += n;
     }
@@ -388,6 +408,7 @@ export class LogRebuild {
       );
     }
     const plan = planFold(o.projection, o.version, events);
+    this.#age();
     const frozen = await this.#loadMissing(plan, inflight === undefined ? undefined : flush);
     const folded = foldPlan(
       plan,
@@ -431,11 +452,16 @@ export class LogRebuild {
   async #loadMissing(plan: FoldPlan, redoing: number | undefined) {
     const missing: ItemKey[] = [];
     const missingIds: string[] = [];
-    for (const [id, key] of plan.keys) {
-      if (this.#cache.has(id)) continue;
+    for (const id of plan.keys) {
+      if (this.#young.has(id)) continue;
+      const old = this.#old.get(id);
+      if (old !== undefined) {
+        this.#remember(id, old);
+        continue;
+      }
       // Known absent: nothing to read, and the fold's result is remembered after the flush.
       if (this.#written !== undefined && !this.#written.mayContain(id)) continue;
-      missing.push(key);
+      missing.push(itemKeyOf(id));
       missingIds.push(id);
     }
     const frozen = new Set<string>();
@@ -455,22 +481,22 @@ export class LogRebuild {
   }
 
   #cached(id: string): ItemState | undefined {
-    const state = this.#cache.get(id);
+    const state = this.#young.get(id) ?? this.#old.get(id);
     return state === null ? undefined : state;
   }
 
   #remember(id: string, state: ItemState | null): void {
-    this.#cache.delete(id);
-    this.#cache.set(id, state);
-    if (this.#cache.size > this.#cacheItems) {
-      // A tenth of the oldest at once, with one iterator: taking the oldest one at a time walks
-      // over every entry deleted before it (a Map keeps them until it rehashes), which made a
-      // full cache cost ~1 ms per record (measured at 10^6 events, docs/benchmarks.md §8).
-      let drop = this.#cache.size - Math.floor(this.#cacheItems * 0.9);
-      for (const oldest of this.#cache.keys()) {
-        if (drop-- <= 0) break;
-        this.#cache.delete(oldest);
-      }
+    // No per-item recency: a Map kept in LRU order costs a delete and a set per touch, and
+    // evicting from its front walks the entries deleted before (~1 ms per record at 10^6, see
+    // docs/benchmarks.md §8). Two generations bound it the same way for one set per touch.
+    this.#young.set(id, state);
+  }
+
+  /** Between flushes only: a flush's items stay in memory from its loads to its writes. */
+  #age(): void {
+    if (this.#young.size >= this.#cacheItems / 2) {
+      this.#old = this.#young;
+      this.#young = new Map();
     }
   }
 

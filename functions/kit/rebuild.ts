@@ -21,6 +21,10 @@ export interface RebuildOptions {
   /** No progress this long fails the rebuild (default 120 s); there is no overall limit. */
   readonly stallTimeoutMs?: number;
   readonly flushEvents?: number;
+  /** Item states kept between flushes (default 200,000); the others are read back when needed. */
+  readonly cacheItems?: number;
+  /** Read and decode on a worker thread (default `auto`: see `LogRebuildOptions.readOnWorker`). */
+  readonly readOnWorker?: boolean | "auto";
 }
 
 /**
@@ -50,6 +54,8 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     checkpoints: options.checkpoints ?? false,
     ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
     ...(options.flushEvents === undefined ? {} : { flushEvents: options.flushEvents }),
+    ...(options.cacheItems === undefined ? {} : { cacheItems: options.cacheItems }),
+    ...(options.readOnWorker === undefined ? {} : { readOnWorker: options.readOnWorker }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
   });
   try {

@@ -108,8 +108,8 @@ export interface PlannedEvent {
 /** A batch ready to fold: the events of the projection's types and every item they touch. */
 export interface FoldPlan {
   readonly events: readonly PlannedEvent[];
-  /** Every item the fold reads (views and guards), by id. */
-  readonly keys: ReadonlyMap<string, ItemKey>;
+  /** Every item the fold reads (views and guards), by id ({@link itemKeyOf} gives its key). */
+  readonly keys: ReadonlySet<string>;
 }
 
 /**
@@ -119,7 +119,7 @@ export interface FoldPlan {
  * @example
  * ```ts
  * const plan = planFold(orderSummaryProjection, 2, events);
- * await load([...plan.keys.values()]);
+ * await load([...plan.keys].map(itemKeyOf));
  * const result = foldPlan(plan, (id) => cache.get(id));
  * ```
  */
@@ -128,22 +128,21 @@ export function planFold(
   version: number,
   events: readonly EventEnvelope[],
 ): FoldPlan {
-  const keys = new Map<string, ItemKey>();
+  const keys = new Set<string>();
   const planned: PlannedEvent[] = [];
   const prefix = `${projection.name}#v${version}#`;
   for (const event of events) {
     if (!projection.eventTypes.has(event.eventType as never)) continue;
-    const guard: ItemKey =
+    // Ids built in one go (as itemId of the keys viewKeys gives): no key object per update.
+    const guardId =
       event.sequence === undefined
-        ? { pk: `${prefix}seen#${event.eventId}`, sk: "guard" }
-        : { pk: `${prefix}guard#${event.aggregateType}#${event.aggregateId}`, sk: "guard" };
-    const guardId = itemId(guard);
-    if (!keys.has(guardId)) keys.set(guardId, guard);
+        ? `${prefix}seen#${event.eventId}\u0000guard`
+        : `${prefix}guard#${event.aggregateType}#${event.aggregateId}\u0000guard`;
+    keys.add(guardId);
     const views: { id: string; update: ViewUpdate }[] = [];
     for (const update of projection.project(event as never)) {
-      const key: ItemKey = { pk: `${prefix}${update.entity}`, sk: update.sk ?? "view" };
-      const id = itemId(key);
-      if (!keys.has(id)) keys.set(id, key);
+      const id = `${prefix}${update.entity}\u0000${update.sk ?? "view"}`;
+      keys.add(id);
       views.push({ id, update });
     }
     planned.push({ event, guardId, views });
@@ -157,7 +156,7 @@ export function keysTouched(
   version: number,
   events: readonly EventEnvelope[],
 ): ItemKey[] {
-  return [...planFold(projection, version, events).keys.values()];
+  return [...planFold(projection, version, events).keys].map(itemKeyOf);
 }
 
 /**

@@ -19,13 +19,10 @@
 import { parseArgs } from "node:util";
 import { CE_HEADERS, fromKafkaRecord } from "../../events/codecs/kafka.ts";
 import type { EventEnvelope } from "../../events/envelope.ts";
-import { createLogClient } from "../../functions/kit/log/client.ts";
 import type { IncomingRecord, RecordRange } from "../../functions/kit/log/port.ts";
 import { foldPlan, type ItemState, planFold } from "../../functions/kit/view-fold.ts";
-import { functionDeclarations } from "../../functions/registry.ts";
-import { projections } from "../../localstack/demo/invariants.ts";
-import { readSessionDescription } from "../../localstack/host/session.ts";
 import { cpuUs } from "./lib/harness.ts";
+import { openSessionProjection } from "./lib/session-projection.ts";
 
 const { values } = parseArgs({
   options: {
@@ -34,22 +31,14 @@ const { values } = parseArgs({
     reps: { type: "string", default: "4" },
   },
 });
-const session = readSessionDescription(values.session);
-const projection = projections.find((p) => p.name === values.projection);
-const declaration = functionDeclarations.find((d) => d.name === `${values.projection}-projector`);
-if (session === undefined || projection === undefined || declaration?.trigger.kind !== "log") {
-  console.error(`no session '${values.session}' or no projection '${values.projection}'`);
-  process.exit(2);
-}
-const log = createLogClient({
-  brokers: session.endpoints.kafkaBrokers,
-  auth: "none",
-  clientId: `duplex-phases-${process.pid}`,
-});
+const { projection, topics, log } = openSessionProjection(
+  values.session,
+  values.projection,
+  "duplex-phases",
+);
 const admin = log.admin();
 const ranges: RecordRange[] = [];
-for (const logical of declaration.trigger.topics) {
-  const topic = `${session.topicPrefix}${logical}`;
+for (const topic of topics) {
   for (const p of await admin.topicOffsets(topic)) {
     ranges.push({ topic, partition: p.partition, from: BigInt(p.low), to: BigInt(p.high) });
   }

@@ -24,6 +24,7 @@ import { readTopic } from "../support/runtime-stack.ts";
 const EVENTS = 10_000;
 const BATCHED = 10;
 const ONE_BY_ONE = 11;
+const ON_WORKER = 12;
 
 let session: LocalSession;
 let history: HistoryWritten;
@@ -106,6 +107,25 @@ describe("rebuild at scale (10^4 events)", () => {
         expect(batched.applied).toBeGreaterThan(0);
         expect(
           await compareVersions(small.readModels(), projection.name, ONE_BY_ONE, BATCHED),
+        ).toEqual([]);
+        // Read and decoded on a worker thread, with a cache so small that items leave it and
+        // are read back from the store: the same items again.
+        const onWorker = await rebuildProjection({
+          log: small.log,
+          admin: small.admin,
+          store: small.readModels(),
+          projection,
+          topics: topicsOf(small, projection),
+          version: ON_WORKER,
+          flushEvents: 300,
+          cacheItems: 200,
+          readOnWorker: true,
+        });
+        expect(onWorker.readOnWorker).toBe(true);
+        expect(batched.readOnWorker).toBe(false);
+        expect(onWorker.applied).toBe(applied);
+        expect(
+          await compareVersions(small.readModels(), projection.name, ONE_BY_ONE, ON_WORKER),
         ).toEqual([]);
       }
     } finally {

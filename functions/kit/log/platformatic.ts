@@ -804,6 +804,7 @@ class PlatformaticAdmin implements LogAdmin {
 export function platformaticClient(connection: LogConnection): LogClient {
   return {
     name: "platformatic",
+    connection,
     producer: () => new PlatformaticProducer(connection),
     consumer: (options) => new PlatformaticConsumer(connection, options),
     reader: () => new PlatformaticReader(connection),

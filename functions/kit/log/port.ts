@@ -227,6 +227,11 @@ export type LogCompression = (typeof LOG_COMPRESSIONS)[number];
 export interface LogClient {
   /** The Kafka client behind it, or `log-operations` (the operators' function, remotely). */
   readonly name: "platformatic" | "kafkajs" | "log-operations";
+  /**
+   * How this client reaches the brokers, when another thread can open its own client with it
+   * (the rebuild reads and decodes on a worker thread); absent for the operators' function.
+   */
+  readonly connection?: LogConnection;
   producer(): LogProducer;
   consumer(options: ConsumerOptions): LogConsumer;
   reader(): LogReader;

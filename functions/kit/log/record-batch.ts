@@ -1,4 +1,5 @@
 import { compressionsAlgorithmsByBitmask } from "@platformatic/kafka";
+import { internedText } from "../../../events/codecs/interned-text.ts";
 import { LogAdminError } from "./errors.ts";
 import type { IncomingRecord } from "./port.ts";
 
@@ -113,7 +114,7 @@ function readRecords(
     const headers: Record<string, Buffer> = {};
     for (let h = 0; h < headerCount; h++) {
       const nameLength = varint(bytes, cursor);
-      const name = bytes.toString("utf8", cursor.at, cursor.at + nameLength);
+      const name = internedText(bytes, cursor.at, cursor.at + nameLength);
       cursor.at += nameLength;
       const headerValue = bytesField(bytes, cursor);
       if (headerValue !== null) headers[name] = headerValue;
