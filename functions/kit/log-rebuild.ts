@@ -64,9 +64,9 @@ export interface LogRebuildOptions {
   readonly onProgress?: (progress: RebuildProgress) => void;
   readonly signal?: AbortSignal;
   /**
-   * Read and decode on a worker thread while this one folds and writes: `auto` when there is a
-   * second core, the log client can be opened on another thread (`log.connection`) and a read
-   * spans at least `WORKER_MIN_RECORDS` (50,000) records.
+   * Read and decode on a worker thread while this one folds and writes: `auto` when the machine
+   * has `WORKER_MIN_CORES` (4) cores or more, the log client can be opened on another thread
+   * (`log.connection`) and a read spans at least `WORKER_MIN_RECORDS` (50,000) records.
    *
    * @default "auto"
    */

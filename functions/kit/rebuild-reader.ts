@@ -48,7 +48,15 @@ export type ReaderWorkerMessage =
 export const WORKER_MIN_RECORDS = 50_000;
 
 /**
- * Whether a read of `records` records is worth a worker thread: a second core, a client another
+ * Cores a machine needs before `auto` reads on a worker. On 2 cores (with the broker and DynamoDB
+ * Local on them) the worker read order-summary's 533,047 records ~10 % faster than the fold's own
+ * thread and the smaller projections no faster, for ~30 % more CPU (docs/benchmarks.md §8); with
+ * 4 cores or more there is a core for each thread beside the rest.
+ */
+export const WORKER_MIN_CORES = 4;
+
+/**
+ * Whether a read of `records` records is worth a worker thread: spare cores, a client another
  * thread can open, and enough records.
  */
 export function workerWorthIt(
@@ -56,7 +64,7 @@ export function workerWorthIt(
   records: number,
   cores: number = availableParallelism(),
 ): connection is LogConnection {
-  return connection !== undefined && cores >= 2 && records >= WORKER_MIN_RECORDS;
+  return connection !== undefined && cores >= WORKER_MIN_CORES && records >= WORKER_MIN_RECORDS;
 }
 
 /** Reads and decodes on this thread, with the rebuild's own reader. */

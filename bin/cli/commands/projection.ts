@@ -147,6 +147,11 @@ export function registerProjection(program: Command): void {
     )
     .option("--batch <events>", "events folded per batch write (memory: ~1 KB each)", "10000")
     .option(
+      "--read-on <thread>",
+      "where records are read and decoded: worker (a thread of their own, next to the fold), this (the fold's thread) or auto (worker with 4 cores or more, for a log the CLI reads directly)",
+      "auto",
+    )
+    .option(
       "--stall-timeout <seconds>",
       "fail (resumable) when no event is read or written for this long; there is no overall limit",
       "120",
@@ -175,6 +180,7 @@ Examples:
           resume?: string | boolean;
           stallTimeout: string;
           batch: string;
+          readOn: string;
         },
         command: Command,
       ) =>
@@ -195,6 +201,13 @@ Examples:
               hint: "e.g. --batch 10000",
             });
           }
+          const readOnWorker =
+            options.readOn === "worker" ? true : options.readOn === "this" ? false : "auto";
+          if (!["worker", "this", "auto"].includes(options.readOn)) {
+            throw new UsageError(`--read-on '${options.readOn}' is not a thread`, {
+              hint: "one of: worker, this, auto",
+            });
+          }
           const target = await ctx.target();
           const resumeVersion =
             options.resume === undefined
@@ -211,6 +224,7 @@ Examples:
             resumeVersion,
             stallTimeoutMs: stallSeconds * 1000,
             flushEvents,
+            readOnWorker,
             onProgress: (p) => {
               const total = p.events + p.remaining;
               line.update(

@@ -65,6 +65,8 @@ export interface RebuildOptions {
   readonly stallTimeoutMs?: number | undefined;
   /** Events folded per batch write. */
   readonly flushEvents?: number | undefined;
+  /** Read and decode on a worker thread (`auto`: see `LogRebuildOptions.readOnWorker`). */
+  readonly readOnWorker?: boolean | "auto" | undefined;
 }
 
 export interface RebuildResult extends RebuildProgress {
@@ -162,6 +164,7 @@ export async function rebuildIntoNewVersion(
     signal,
     ...(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs }),
     ...(options.flushEvents === undefined ? {} : { flushEvents: options.flushEvents }),
+    ...(options.readOnWorker === undefined ? {} : { readOnWorker: options.readOnWorker }),
     onProgress: (p) => options.onProgress(cliProgress(phase, version, p)),
   });
   const progress = () => cliProgress(phase, version, rebuild.progress());

@@ -26,6 +26,8 @@ export interface RebuildChildInput {
   readonly flushEvents: number;
   /** `raw`: the baseline, the same records read with no decode, fold or store. */
   readonly mode?: "rebuild" | "raw";
+  /** `false`: read and decode on the rebuild's own thread (default: as LogRebuild decides). */
+  readonly readOnWorker?: boolean;
   /** `undefined`: the discarding store. */
   readonly dynamodb?: {
     endpoint: string;
@@ -45,6 +47,8 @@ export interface RebuildChildResult {
   readonly writeRequests: number;
   readonly itemsRead: number;
   readonly flushes: number;
+  /** Whether the records were read and decoded on a worker thread. */
+  readonly readOnWorker: boolean;
 }
 
 /** Counts what it is given and keeps nothing: every item is new, as in a fresh version. */
@@ -116,6 +120,7 @@ if (input.mode === "raw") {
     writeRequests: 0,
     itemsRead: 0,
     flushes: 0,
+    readOnWorker: false,
   };
 } else {
   const rebuild = await LogRebuild.open({
@@ -127,6 +132,7 @@ if (input.mode === "raw") {
     version: input.version,
     checkpoints: input.dynamodb !== undefined,
     flushEvents: input.flushEvents,
+    ...(input.readOnWorker === undefined ? {} : { readOnWorker: input.readOnWorker }),
     onProgress: (p) =>
       process.stderr.write(
         `[bench rebuild] ${input.projection}: ${p.events} events, ${Math.round(p.eventsPerSecond)}/s, ${p.remaining} to go\n`,
@@ -147,6 +153,7 @@ if (input.mode === "raw") {
     writeRequests: items.stats.writeRequests,
     itemsRead: items.stats.itemsRead,
     flushes: done.flush,
+    readOnWorker: done.readOnWorker,
   };
 }
 process.send?.(result, () => process.exit(0));

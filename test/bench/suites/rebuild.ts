@@ -59,7 +59,7 @@ const keptLogFile = (name: string) => join(".duplex", "bench", `rebuild-log-${na
 interface RebuildRow {
   readonly size: number;
   readonly projection: string;
-  readonly store: "raw read" | "discard" | "dynamodb-local";
+  readonly store: "raw read" | "discard" | "discard, worker" | "dynamodb-local";
   readonly result: RebuildChildResult;
   /** The machine's 1-minute load average when the run ended (the machine is shared). */
   readonly load: number;
@@ -161,8 +161,8 @@ export async function rebuildSuite(
         const topics = declaration.trigger.topics.map((t) => session.topic(t));
         const stores: RebuildRow["store"][] =
           size <= options.dynamoMax
-            ? ["raw read", "discard", "dynamodb-local"]
-            : ["raw read", "discard"];
+            ? ["raw read", "discard", "discard, worker", "dynamodb-local"]
+            : ["raw read", "discard", "discard, worker"];
         for (const store of stores) {
           progress(`rebuild: ${projection.name} at ${written} events into ${store}`);
           const input: RebuildChildInput = {
@@ -172,6 +172,8 @@ export async function rebuildSuite(
             version: version++,
             flushEvents: options.flushEvents,
             mode: store === "raw read" ? "raw" : "rebuild",
+            // `discard` and `dynamodb-local` read as an operator's rebuild does (`auto`).
+            ...(store === "discard, worker" ? { readOnWorker: true } : {}),
             ...(store !== "dynamodb-local"
               ? {}
               : {
@@ -262,6 +264,7 @@ export async function rebuildSuite(
         "log size",
         "projection",
         "store",
+        "read on",
         "records",
         "seconds",
         "records/s",
@@ -282,6 +285,7 @@ export async function rebuildSuite(
           fmt(r.size),
           r.projection,
           r.store,
+          r.store === "raw read" ? "" : r.result.readOnWorker ? "worker" : "this thread",
           fmt(r.result.events),
           fmt(r.result.ms / 1000, 2),
           fmt((r.result.events * 1000) / r.result.ms),

@@ -3,7 +3,11 @@ import { toKafkaRecord } from "../../../events/codecs/kafka.ts";
 import { BloomFilter } from "../../../functions/kit/bloom.ts";
 import type { IncomingRecord } from "../../../functions/kit/log/port.ts";
 import { type DecodedRecord, decodeForProjection } from "../../../functions/kit/rebuild-decode.ts";
-import { WORKER_MIN_RECORDS, workerWorthIt } from "../../../functions/kit/rebuild-reader.ts";
+import {
+  WORKER_MIN_CORES,
+  WORKER_MIN_RECORDS,
+  workerWorthIt,
+} from "../../../functions/kit/rebuild-reader.ts";
 import { sampleEvent } from "../../support/samples.ts";
 
 /** A record as the log reader gives it: Buffer headers and value. */
@@ -46,10 +50,10 @@ describe("decodeForProjection (what a rebuild buffers per record)", () => {
 
 describe("workerWorthIt", () => {
   const connection = { brokers: ["127.0.0.1:9092"], clientId: "t", auth: "none" } as const;
-  it("needs a second core, a connection another thread can open and enough records", () => {
-    expect(workerWorthIt(connection, WORKER_MIN_RECORDS, 2)).toBe(true);
-    expect(workerWorthIt(connection, WORKER_MIN_RECORDS - 1, 2)).toBe(false);
-    expect(workerWorthIt(connection, WORKER_MIN_RECORDS, 1)).toBe(false);
+  it("needs spare cores, a connection another thread can open and enough records", () => {
+    expect(workerWorthIt(connection, WORKER_MIN_RECORDS, WORKER_MIN_CORES)).toBe(true);
+    expect(workerWorthIt(connection, WORKER_MIN_RECORDS - 1, WORKER_MIN_CORES)).toBe(false);
+    expect(workerWorthIt(connection, WORKER_MIN_RECORDS, WORKER_MIN_CORES - 1)).toBe(false);
     expect(workerWorthIt(undefined, WORKER_MIN_RECORDS, 8)).toBe(false);
   });
 });
