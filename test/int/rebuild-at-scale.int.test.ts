@@ -171,6 +171,7 @@ describe("rebuild at scale (10^4 events)", () => {
     note(`killed at ${JSON.stringify(killedAt)}`);
     expect(Number(killedAt?.remaining)).toBeGreaterThan(0);
 
+    // Resumed on a worker thread (the killed run read on its own thread): the same checkpoint.
     const resumed = await duplex(
       "projection",
       "rebuild",
@@ -179,11 +180,14 @@ describe("rebuild at scale (10^4 events)", () => {
       "--no-switch",
       "--batch",
       "400",
+      "--read-on",
+      "worker",
     ).done;
     expect(resumed.stderr).not.toMatch(/error/i);
     expect(resumed.code).toBe(0);
     expect(resumed.json).toMatchObject({ version: 2, switched: false, phase: "building" });
     expect(Number(resumed.json.resumedAt)).toBeGreaterThan(0);
+    expect(resumed.json.readOnWorker).toBe(true);
     expect(Number(resumed.json.remaining)).toBe(0);
     note(`resumed at ${resumed.json.resumedAt}: ${resumed.json.events} events in all`);
     // The same log rebuilt in one go, with other batch sizes and no crash.

@@ -53,6 +53,8 @@ export interface RebuildProgress {
   /** The checkpoint's flush number (a resumed rebuild goes on from there). */
   readonly flush: number;
   readonly resumedAt?: number | undefined;
+  /** Whether the records were read and decoded on a worker thread (`--read-on`). */
+  readonly readOnWorker?: boolean | undefined;
 }
 
 export interface RebuildOptions {
@@ -253,6 +255,7 @@ function cliProgress(
     elapsedMs: p.elapsedMs,
     flush: p.flush,
     resumedAt: p.resumedAt,
+    readOnWorker: p.readOnWorker,
   };
 }
 
