@@ -113,7 +113,8 @@ export class LogRebuild {
   /**
    * Items known to be absent (`null`) or their state, in two generations: an item is remembered in
    * the young one; once that holds half of `cacheItems` (checked between flushes), it becomes the
-   * old one and the old one is dropped. Every item a flush reads or changes is remembered again, so the items in use stay.
+   * old one and the old one is dropped. Every item a flush reads or changes is remembered again,
+   * so the items in use stay.
    */
   #young = new Map<string, ItemState | null>();
   #old = new Map<string, ItemState | null>();

@@ -17,10 +17,12 @@ if (port === null) throw new Error("rebuild-reader-worker.ts runs as a worker th
 
 /** Records posted and not yet taken by the folding thread; past `input.ahead` this one waits. */
 let outstanding = 0;
-let wake: (() => void) | undefined;
+// One waiter per partition batch held back: the reader hands batches of different brokers'
+// partitions over at the same time (one fetch loop per broker).
+const waiting: (() => void)[] = [];
 port.on("message", (taken: number) => {
   outstanding -= taken;
-  if (outstanding < input.ahead) wake?.();
+  if (outstanding < input.ahead) for (const resume of waiting.splice(0)) resume();
 });
 const post = (message: ReaderWorkerMessage) => port.postMessage(message);
 const types = new Set(input.types);
@@ -38,7 +40,7 @@ try {
       outstanding += records.length;
       while (outstanding >= input.ahead) {
         await new Promise<void>((resolve) => {
-          wake = resolve;
+          waiting.push(resolve);
         });
       }
     },
