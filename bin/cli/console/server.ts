@@ -41,6 +41,20 @@ export interface ConsoleOptions {
 
 class BadRequest extends Error {}
 
+/**
+ * Runs DLQ operations one after the other. Reading an SQS dead-letter queue receives its messages
+ * (they are invisible until released), so a redrive that overlapped the page's own 2-second
+ * listing found the letter held by the listing and moved nothing ("redrove 0 of 0").
+ */
+function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const turn = last.then(work, work);
+    last = turn.catch(() => undefined);
+    return turn;
+  };
+}
+
 function send(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
   response.end(JSON.stringify(body));
@@ -91,6 +105,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
   const sampler = new ThroughputSampler(target);
   sampler.start();
   let bound = 0;
+  const dlqTurn = oneAtATime();
 
   const routes: Record<string, (request: IncomingMessage, url: URL) => Promise<unknown>> = {
     "GET /api/overview": async () => ({
@@ -102,13 +117,14 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     "GET /api/throughput": async () => ({ topics: sampler.rates() }),
     "GET /api/lag": async () => ({ groups: await measureLag(target, declaredGroups()) }),
     "GET /api/sagas": async () => ({ sagas: await sagasInFlight(target) }),
-    "GET /api/dlq": async () => ({ destinations: await deadLetterSummary(target) }),
-    "GET /api/dlq/letters": async (_request, url) => {
-      const destination = destinationNamed(target, url.searchParams.get("name") ?? "");
-      const found = await contents(target, destination, 10, 200);
-      await found.release();
-      return { destination: destination.name, letters: found.letters };
-    },
+    "GET /api/dlq": () => dlqTurn(async () => ({ destinations: await deadLetterSummary(target) })),
+    "GET /api/dlq/letters": (_request, url) =>
+      dlqTurn(async () => {
+        const destination = destinationNamed(target, url.searchParams.get("name") ?? "");
+        const found = await contents(target, destination, 10, 200);
+        await found.release();
+        return { destination: destination.name, letters: found.letters };
+      }),
     "POST /api/dlq/redrive": async (request) => {
       if (request.headers[CONSOLE_TOKEN_HEADER] !== token) {
         throw new BadRequest(`missing or wrong ${CONSOLE_TOKEN_HEADER}`);
@@ -116,13 +132,15 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
       const body = await readJson(request);
       if (typeof body.name !== "string") throw new BadRequest("expected { name, dryRun }");
       const destination = destinationNamed(target, body.name);
-      const result = await settleDestination(
-        quiet,
-        target,
-        destination,
-        parseFilter({}),
-        "redrive",
-        body.dryRun === true,
+      const result = await dlqTurn(() =>
+        settleDestination(
+          quiet,
+          target,
+          destination,
+          parseFilter({}),
+          "redrive",
+          body.dryRun === true,
+        ),
       );
       return { dryRun: body.dryRun === true, ...result };
     },
