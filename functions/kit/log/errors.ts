@@ -82,6 +82,16 @@ export class LogAcknowledgementTimeoutError extends Error {
   }
 }
 
+/** An admin operation got no answer in time (the broker may be frozen or cut off). */
+export class LogAdminTimeoutError extends Error {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(`no answer from the log within ${timeoutMs / 1000} s`);
+    this.name = "LogAdminTimeoutError";
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 /** An admin operation failed. */
 export class LogAdminError extends Error {
   readonly operation: string;

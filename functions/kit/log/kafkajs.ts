@@ -1,5 +1,6 @@
 import type { Admin, Consumer, KafkaConfig, Producer } from "kafkajs";
 import kafkajs from "kafkajs";
+import { ADMIN_DEADLINE_MS, withinDeadline } from "./deadline.ts";
 import { LogAdminError, LogPublishError } from "./errors.ts";
 import { groupRangeReader } from "./group-reader.ts";
 import { mskIamToken } from "./msk-iam.ts";
@@ -222,15 +223,25 @@ class KafkajsAdmin implements LogAdmin {
   readonly #admin: Admin;
   #connected: Promise<void> | undefined;
 
+  readonly #deadlineMs: number;
+
   constructor(connection: LogConnection) {
+    this.#deadlineMs = connection.adminDeadlineMs ?? ADMIN_DEADLINE_MS;
     this.#admin = kafkaFor(connection, "admin").admin();
   }
 
-  async #wrap<T>(operation: string, subject: string, fn: () => Promise<T>): Promise<T> {
+  async #wrap<T>(
+    operation: string,
+    subject: string,
+    fn: () => Promise<T>,
+    deadlineMs = this.#deadlineMs,
+  ): Promise<T> {
     try {
-      this.#connected ??= this.#admin.connect();
-      await this.#connected;
-      return await fn();
+      return await withinDeadline(async () => {
+        this.#connected ??= this.#admin.connect();
+        await this.#connected;
+        return await fn();
+      }, deadlineMs);
     } catch (error) {
       throw new LogAdminError(operation, subject, { cause: error });
     }
@@ -263,17 +274,23 @@ class KafkajsAdmin implements LogAdmin {
   }
 
   createTopics(topics: readonly NewTopic[]): Promise<void> {
-    return this.#wrap("create topics", topics.map((t) => t.name).join(","), async () => {
-      await this.#admin.createTopics({
-        waitForLeaders: true,
-        topics: topics.map((t) => ({
-          topic: t.name,
-          numPartitions: t.partitions,
-          replicationFactor: t.replicationFactor,
-          configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
-        })),
-      });
-    });
+    return this.#wrap(
+      "create topics",
+      topics.map((t) => t.name).join(","),
+      async () => {
+        await this.#admin.createTopics({
+          waitForLeaders: true,
+          topics: topics.map((t) => ({
+            topic: t.name,
+            numPartitions: t.partitions,
+            replicationFactor: t.replicationFactor,
+            configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      },
+      // Topics are created one after the other, each waited for until it has a leader.
+      this.#deadlineMs * (topics.length + 1),
+    );
   }
 
   createPartitions(topic: string, totalPartitions: number): Promise<void> {

@@ -11,6 +11,7 @@ import {
   stringSerializer,
 } from "@platformatic/kafka";
 import { PartitionBatcher } from "./batcher.ts";
+import { ADMIN_DEADLINE_MS, withinDeadline } from "./deadline.ts";
 import { LogAdminError, LogPublishError } from "./errors.ts";
 import { mskIamToken } from "./msk-iam.ts";
 import type {
@@ -496,13 +497,21 @@ class PlatformaticReader implements LogReader {
 class PlatformaticAdmin implements LogAdmin {
   readonly #admin: Admin;
 
+  readonly #deadlineMs: number;
+
   constructor(connection: LogConnection) {
+    this.#deadlineMs = connection.adminDeadlineMs ?? ADMIN_DEADLINE_MS;
     this.#admin = new Admin({ ...connectionOptions(connection, "admin"), autocreateTopics: false });
   }
 
-  async #wrap<T>(operation: string, subject: string, fn: () => Promise<T>): Promise<T> {
+  async #wrap<T>(
+    operation: string,
+    subject: string,
+    fn: () => Promise<T>,
+    deadlineMs = this.#deadlineMs,
+  ): Promise<T> {
     try {
-      return await fn();
+      return await withinDeadline(fn, deadlineMs);
     } catch (error) {
       throw new LogAdminError(operation, subject, { cause: error });
     }
@@ -542,17 +551,23 @@ class PlatformaticAdmin implements LogAdmin {
   }
 
   createTopics(topics: readonly NewTopic[]): Promise<void> {
-    return this.#wrap("create topics", topics.map((t) => t.name).join(","), async () => {
-      for (const topic of topics) {
-        await this.#admin.createTopics({
-          topics: [topic.name],
-          partitions: topic.partitions,
-          replicas: topic.replicationFactor,
-          configs: Object.entries(topic.configs).map(([name, value]) => ({ name, value })),
-        });
-      }
-      await this.#waitForLeaders(topics.map((t) => t.name));
-    });
+    return this.#wrap(
+      "create topics",
+      topics.map((t) => t.name).join(","),
+      async () => {
+        for (const topic of topics) {
+          await this.#admin.createTopics({
+            topics: [topic.name],
+            partitions: topic.partitions,
+            replicas: topic.replicationFactor,
+            configs: Object.entries(topic.configs).map(([name, value]) => ({ name, value })),
+          });
+        }
+        await this.#waitForLeaders(topics.map((t) => t.name));
+      },
+      // Topics are created one after the other, each waited for until it has a leader.
+      this.#deadlineMs * (topics.length + 1),
+    );
   }
 
   /**

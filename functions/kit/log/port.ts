@@ -217,6 +217,14 @@ export interface LogConnection {
    * @default "none"
    */
   readonly compression?: LogCompression;
+  /**
+   * How long one admin operation (offsets, metadata, topic changes) may take before it fails
+   * with a `LogAdminError` caused by a `LogAdminTimeoutError` (topic creation: this per topic,
+   * plus this once).
+   *
+   * @default 60000
+   */
+  readonly adminDeadlineMs?: number;
 }
 
 /** Record-batch codecs Kafka defines. */
