@@ -3,7 +3,7 @@ import { DEAD_LETTER_TOPIC, type TopicName, topicSpecs } from "../../events/topi
 import { readRanges, topicRanges } from "../../functions/kit/log-query/reader.ts";
 import { functionDeclarations } from "../../functions/registry.ts";
 import type { LocalSession } from "../host/session.ts";
-import type { HistoryReport, LoggedRecord, Subscriptions } from "./check.ts";
+import type { HistoryCheckOptions, HistoryReport, LoggedRecord, Subscriptions } from "./check.ts";
 import { checkHistory } from "./check.ts";
 import { readHistory } from "./read.ts";
 
@@ -61,7 +61,7 @@ export async function readLoggedRecords(session: LocalSession): Promise<LoggedRe
 
 /**
  * Checks the run history recorded in `dir` against the session's log (call it once the run has
- * settled: every consumer caught up).
+ * settled: every consumer caught up, or, for a run stopped early, every writer stopped).
  *
  * @example
  * ```ts
@@ -72,12 +72,13 @@ export async function readLoggedRecords(session: LocalSession): Promise<LoggedRe
 export async function verifyHistory(
   session: LocalSession,
   dir: string,
+  options: HistoryCheckOptions = {},
 ): Promise<HistoryVerification> {
   const started = Date.now();
   await Promise.all([session.history.flush(), session.host?.flushHistory()]);
   const logged = await readLoggedRecords(session);
   const { entries, files, unreadable } = readHistory(dir);
-  const report = checkHistory(entries, logged, subscriptionsOf(session));
+  const report = checkHistory(entries, logged, subscriptionsOf(session), options);
   return {
     report,
     files,
@@ -90,5 +91,9 @@ export async function verifyHistory(
 
 /** The one-line verdict (the drills print it; `npm start` adds it to its summary). */
 export function historyLine(report: HistoryReport): string {
-  return `acknowledged ${report.acknowledged}, refused ${report.refused}, lost ${report.lost}, duplicate effects ${report.duplicateEffects}`;
+  const unconsumed =
+    report.unconsumedWhenStopped > 0
+      ? `, not consumed yet when the run stopped ${report.unconsumedWhenStopped}`
+      : "";
+  return `acknowledged ${report.acknowledged}, refused ${report.refused}, lost ${report.lost}, duplicate effects ${report.duplicateEffects}${unconsumed}`;
 }

@@ -125,7 +125,7 @@ export class FunctionHost {
   readonly functions = new Map<string, LocalFunction>();
   readonly sqsPollers: SqsPoller[] = [];
   readonly logPollers: LogPoller[] = [];
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #schedules: ScheduledRun[] = [];
   readonly #httpFunctions: LocalFunction[] = [];
   #api: HttpGateway | undefined;
   readonly #log: LogClient;
@@ -256,6 +256,21 @@ export class FunctionHost {
     ]);
   }
 
+  /**
+   * Stops every trigger and schedule except those of the functions named, and waits for the
+   * invocations they started to end: after a run timed out, the command handlers, sagas and
+   * sweepers stop writing while the read-model projectors catch up, so what is checked next
+   * stands still.
+   */
+  async stopAllBut(keep: readonly string[]): Promise<void> {
+    const stops = (name: string) => !keep.includes(name);
+    await Promise.all([
+      ...this.sqsPollers.filter((p) => stops(p.functionName)).map((p) => p.stop()),
+      ...this.logPollers.filter((p) => stops(p.functionName)).map((p) => p.stop()),
+      ...this.#schedules.filter((s) => stops(s.functionName)).map((s) => s.stop()),
+    ]);
+  }
+
   /** The log consumers of this host, for operators' tools (`duplex lag`, `duplex replay log`). */
   consumers(): { groupId: string; functionName: string; topic: string; running: boolean }[] {
     return this.logPollers.map((p) => ({
@@ -327,7 +342,7 @@ export class FunctionHost {
 
   async stop(): Promise<void> {
     await this.#api?.close();
-    for (const timer of this.#timers) clearInterval(timer);
+    await Promise.all(this.#schedules.map((s) => s.stop()));
     await Promise.all([
       ...this.sqsPollers.map((p) => p.stop()),
       ...this.logPollers.map((p) => p.stop()),
@@ -391,24 +406,9 @@ export class FunctionHost {
             );
           }
           break;
-        case "schedule": {
-          let running = false;
-          const timer = setInterval(() => {
-            if (running) return;
-            running = true;
-            fn.invoke({
-              source: "aws.scheduler",
-              "detail-type": "Scheduled Event",
-              time: new Date().toISOString(),
-            })
-              .catch(() => undefined)
-              .finally(() => {
-                running = false;
-              });
-          }, trigger.localEverySeconds * 1000);
-          this.#timers.push(timer);
+        case "schedule":
+          this.#schedules.push(new ScheduledRun(fn, declaration.name, trigger.localEverySeconds));
           break;
-        }
         case "http":
           this.#httpFunctions.push(fn);
           break;
@@ -438,5 +438,35 @@ export class FunctionHost {
         this.options.resources.accountId,
       );
     }
+  }
+}
+
+/** A schedule-triggered function's local timer: one invocation at a time, stoppable. */
+class ScheduledRun {
+  readonly functionName: string;
+  readonly #timer: NodeJS.Timeout;
+  #inFlight: Promise<unknown> | undefined;
+
+  constructor(fn: LocalFunction, functionName: string, everySeconds: number) {
+    this.functionName = functionName;
+    this.#timer = setInterval(() => {
+      if (this.#inFlight !== undefined) return;
+      this.#inFlight = fn
+        .invoke({
+          source: "aws.scheduler",
+          "detail-type": "Scheduled Event",
+          time: new Date().toISOString(),
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          this.#inFlight = undefined;
+        });
+    }, everySeconds * 1000);
+  }
+
+  /** Stops the timer and waits for the invocation it started, if one runs. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#inFlight;
   }
 }

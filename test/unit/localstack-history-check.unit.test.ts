@@ -125,6 +125,13 @@ describe("checkHistory", () => {
     ]);
   });
 
+  it("counts unconsumed events of a run stopped early, but still finds the lost ones", () => {
+    const history = [acked("e1", 0), effect("order-saga", "e1", 0), acked("e2", 1)];
+    const report = checkHistory(history, [logged("e1", 0)], subscriptions, { stoppedEarly: true });
+    expect(report.unconsumedWhenStopped).toBe(2);
+    expect(report.violations.map((v) => v.rule)).toEqual(["lost"]);
+  });
+
   it("requires a critical command to be handled on the fast lane too", () => {
     const command = acked("c1", 0, { types: ["PlaceOrderRequested"], topics: [commandTopic] });
     const ledgered: EffectEntry = {
