@@ -1,5 +1,6 @@
 import type { CriticalCommandName } from "../../events/types.ts";
 import type { TableName } from "../../functions/kit/declarations.ts";
+import { InvalidArnError, ResourceNameError } from "./errors.ts";
 
 /**
  * Everything the local stack provisioned for Duplex, named from one prefix, so a test can run
@@ -86,8 +87,10 @@ export function localResourceNames(options: {
   // `handler-fail-every-nth` (prefix `duplex-drill-handler-fail-every-nth`) fail to provision.
   const archiveName = `${prefix}-archive`;
   if (archiveName.length > 48) {
-    throw new Error(
-      `the local resource prefix '${prefix}' is too long: its archive name '${archiveName}' has ${archiveName.length} characters, EventBridge allows 48 (use a shorter session name)`,
+    throw new ResourceNameError(
+      `the local resource prefix '${prefix}' is too long: its archive name '${archiveName}' has ${archiveName.length} characters, EventBridge allows 48`,
+      archiveName,
+      "use a shorter session name",
     );
   }
   return {
@@ -116,12 +119,12 @@ export function localResourceNames(options: {
 /**
  * The account and region of an ARN (`arn:aws:events:us-east-1:000000000000:event-bus/x`).
  *
- * @throws {Error} naming the ARN when it has no account or region.
+ * @throws {InvalidArnError} naming the ARN when it has no account or region.
  */
 export function arnAccountAndRegion(arn: string): { accountId: string; region: string } {
   const [prefix, partition, , region, accountId] = arn.split(":");
   if (prefix !== "arn" || !partition || !region || !accountId || !/^\d{12}$/.test(accountId)) {
-    throw new Error(`expected an ARN with a region and a 12-digit account, got '${arn}'`);
+    throw new InvalidArnError(arn);
   }
   return { accountId, region };
 }

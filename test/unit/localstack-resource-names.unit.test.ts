@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { drillCatalog } from "../../localstack/drills/catalog.ts";
+import { ResourceNameError } from "../../localstack/host/errors.ts";
 import { localResourceNames } from "../../localstack/host/resources.ts";
 
 describe("localResourceNames", () => {
@@ -14,8 +15,8 @@ describe("localResourceNames", () => {
   });
 
   it("given a prefix too long for an archive name, then it fails naming the prefix and the limit", () => {
-    expect(() => localResourceNames({ prefix: `duplex-${"x".repeat(40)}`, commands: [] })).toThrow(
-      /prefix 'duplex-x+' is too long: .* 48/,
-    );
+    const tooLong = () => localResourceNames({ prefix: `duplex-${"x".repeat(40)}`, commands: [] });
+    expect(tooLong).toThrow(/prefix 'duplex-x+' is too long: .* 48/);
+    expect(tooLong).toThrow(ResourceNameError);
   });
 });
