@@ -319,6 +319,8 @@ function examplesOf(
 
 const failed = results.filter((r) => !r.ok);
 if (options.serve) {
+  // A run that timed out stopped its writers for the checks: serving, they work again.
+  if (!run.drained) run.session.host?.resumeAll();
   say(
     dim(
       `serving: the functions host keeps running (session '${run.session.name}'); Ctrl-C to stop`,

@@ -271,6 +271,13 @@ export class FunctionHost {
     ]);
   }
 
+  /** Starts every trigger and schedule again after {@link stopAllBut}. */
+  resumeAll(): void {
+    for (const poller of this.sqsPollers) poller.start();
+    for (const poller of this.logPollers) poller.start();
+    for (const schedule of this.#schedules) schedule.start();
+  }
+
   /** The log consumers of this host, for operators' tools (`duplex lag`, `duplex replay log`). */
   consumers(): { groupId: string; functionName: string; topic: string; running: boolean }[] {
     return this.logPollers.map((p) => ({
@@ -444,14 +451,23 @@ export class FunctionHost {
 /** A schedule-triggered function's local timer: one invocation at a time, stoppable. */
 class ScheduledRun {
   readonly functionName: string;
-  readonly #timer: NodeJS.Timeout;
+  readonly #fn: LocalFunction;
+  readonly #everyMs: number;
+  #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<unknown> | undefined;
 
   constructor(fn: LocalFunction, functionName: string, everySeconds: number) {
     this.functionName = functionName;
-    this.#timer = setInterval(() => {
+    this.#fn = fn;
+    this.#everyMs = everySeconds * 1000;
+    this.start();
+  }
+
+  /** Starts the timer; a running one is left as it is. */
+  start(): void {
+    this.#timer ??= setInterval(() => {
       if (this.#inFlight !== undefined) return;
-      this.#inFlight = fn
+      this.#inFlight = this.#fn
         .invoke({
           source: "aws.scheduler",
           "detail-type": "Scheduled Event",
@@ -461,12 +477,13 @@ class ScheduledRun {
         .finally(() => {
           this.#inFlight = undefined;
         });
-    }, everySeconds * 1000);
+    }, this.#everyMs);
   }
 
   /** Stops the timer and waits for the invocation it started, if one runs. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#timer = undefined;
     await this.#inFlight;
   }
 }
