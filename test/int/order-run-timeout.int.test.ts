@@ -22,7 +22,7 @@ describe("a run that times out", () => {
     const lines: string[] = [];
     run = await runOrders({
       customers: 10,
-      orders: 150,
+      orders: 100,
       rate: 0,
       failureShare: 0.25,
       seed: 7,
@@ -31,7 +31,7 @@ describe("a run that times out", () => {
       say: (line) => lines.push(line),
       live: false,
     });
-    // 150 orders in one burst cannot all end 10 s after the last is placed on this stack.
+    // 100 orders in one burst cannot all end 10 s after the last is placed on this stack.
     expect(run.drained).toBe(false);
     expect(run.notEndedAtTimeout).toBeGreaterThan(0);
     expect(lines.join("\n")).toMatch(/timed out: \d+ of \d+ orders had not ended/);
