@@ -349,7 +349,8 @@ export class FunctionHost {
 
   async stop(): Promise<void> {
     await this.#api?.close();
-    await Promise.all(this.#schedules.map((s) => s.stop()));
+    // Timers only: an invocation a schedule started ends with its environment (closed below).
+    for (const schedule of this.#schedules) void schedule.stop();
     await Promise.all([
       ...this.sqsPollers.map((p) => p.stop()),
       ...this.logPollers.map((p) => p.stop()),
