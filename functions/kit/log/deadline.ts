@@ -1,4 +1,4 @@
-import { LogAdminTimeoutError } from "./errors.ts";
+import { LogAdminError, LogAdminTimeoutError } from "./errors.ts";
 
 /**
  * How long an admin operation (offsets, metadata, topic changes) may take before it fails. The
@@ -25,5 +25,27 @@ export async function withinDeadline<T>(work: () => Promise<T>, ms: number): Pro
     return await Promise.race([work(), expired]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * One admin operation of a log client: bounded by `deadlineMs`, and whatever fails becomes a
+ * {@link LogAdminError} naming the operation and its subject (both adapters call this).
+ *
+ * @example
+ * ```ts
+ * await adminCall("list offsets of", topic, () => admin.listOffsets(query), ADMIN_DEADLINE_MS);
+ * ```
+ */
+export async function adminCall<T>(
+  operation: string,
+  subject: string,
+  work: () => Promise<T>,
+  deadlineMs: number,
+): Promise<T> {
+  try {
+    return await withinDeadline(work, deadlineMs);
+  } catch (error) {
+    throw new LogAdminError(operation, subject, { cause: error });
   }
 }

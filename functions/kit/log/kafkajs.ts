@@ -1,7 +1,7 @@
 import type { Admin, Consumer, KafkaConfig, Producer } from "kafkajs";
 import kafkajs from "kafkajs";
-import { ADMIN_DEADLINE_MS, withinDeadline } from "./deadline.ts";
-import { LogAdminError, LogPublishError } from "./errors.ts";
+import { ADMIN_DEADLINE_MS, adminCall } from "./deadline.ts";
+import { LogPublishError } from "./errors.ts";
 import { groupRangeReader } from "./group-reader.ts";
 import { mskIamToken } from "./msk-iam.ts";
 import { positionsOf } from "./positions.ts";
@@ -230,21 +230,22 @@ class KafkajsAdmin implements LogAdmin {
     this.#admin = kafkaFor(connection, "admin").admin();
   }
 
-  async #wrap<T>(
+  #wrap<T>(
     operation: string,
     subject: string,
     fn: () => Promise<T>,
     deadlineMs = this.#deadlineMs,
   ): Promise<T> {
-    try {
-      return await withinDeadline(async () => {
+    return adminCall(
+      operation,
+      subject,
+      async () => {
         this.#connected ??= this.#admin.connect();
         await this.#connected;
         return await fn();
-      }, deadlineMs);
-    } catch (error) {
-      throw new LogAdminError(operation, subject, { cause: error });
-    }
+      },
+      deadlineMs,
+    );
   }
 
   listTopics(): Promise<string[]> {

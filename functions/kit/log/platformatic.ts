@@ -11,7 +11,7 @@ import {
   stringSerializer,
 } from "@platformatic/kafka";
 import { PartitionBatcher } from "./batcher.ts";
-import { ADMIN_DEADLINE_MS, withinDeadline } from "./deadline.ts";
+import { ADMIN_DEADLINE_MS, adminCall } from "./deadline.ts";
 import { LogAdminError, LogPublishError } from "./errors.ts";
 import { mskIamToken } from "./msk-iam.ts";
 import type {
@@ -504,17 +504,13 @@ class PlatformaticAdmin implements LogAdmin {
     this.#admin = new Admin({ ...connectionOptions(connection, "admin"), autocreateTopics: false });
   }
 
-  async #wrap<T>(
+  #wrap<T>(
     operation: string,
     subject: string,
     fn: () => Promise<T>,
     deadlineMs = this.#deadlineMs,
   ): Promise<T> {
-    try {
-      return await withinDeadline(fn, deadlineMs);
-    } catch (error) {
-      throw new LogAdminError(operation, subject, { cause: error });
-    }
+    return adminCall(operation, subject, fn, deadlineMs);
   }
 
   listTopics(): Promise<string[]> {
