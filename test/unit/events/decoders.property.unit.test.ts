@@ -30,7 +30,14 @@ const mutatedJson = (value: unknown): fc.Arbitrary<unknown> =>
       let node = copy as Record<string, unknown>;
       for (const [i, segment] of path.entries()) {
         const keys = typeof node === "object" && node !== null ? Object.keys(node) : [];
-        const key = keys.length > 0 ? (keys[segment.length % keys.length] as string) : segment;
+        // An empty array gets an index: a generated key could be "length", which cannot be
+        // deleted or set to any JSON value.
+        const key =
+          keys.length > 0
+            ? (keys[segment.length % keys.length] as string)
+            : Array.isArray(node)
+              ? "0"
+              : segment;
         if (i === path.length - 1 || typeof node[key] !== "object" || node[key] === null) {
           if (remove) delete node[key];
           else node[key] = replacement;
